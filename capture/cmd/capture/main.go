@@ -1,0 +1,12 @@
+// Command capture is a placeholder until its issue lands.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Fprintln(os.Stderr, "capture: not implemented yet")
+	os.Exit(1)
+}

@@ -1,0 +1,12 @@
+// Command cyclotron-fetch is a placeholder until its issue lands.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Fprintln(os.Stderr, "cyclotron-fetch: not implemented yet")
+	os.Exit(1)
+}

@@ -1,0 +1,12 @@
+// Command hogvm is a placeholder until its issue lands.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Fprintln(os.Stderr, "hogvm: not implemented yet")
+	os.Exit(1)
+}

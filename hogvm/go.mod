@@ -1,0 +1,3 @@
+module github.com/hoggo/hogvm
+
+go 1.26.8

@@ -1,0 +1,12 @@
+// Command hook-api is a placeholder until its issue lands.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Fprintln(os.Stderr, "hook-api: not implemented yet")
+	os.Exit(1)
+}

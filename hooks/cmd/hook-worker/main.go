@@ -1,0 +1,12 @@
+// Command hook-worker is a placeholder until its issue lands.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Fprintln(os.Stderr, "hook-worker: not implemented yet")
+	os.Exit(1)
+}
