@@ -1,0 +1,359 @@
+package types
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// maxDepth is serde_json's recursion limit: the 128th nested container is
+// refused.
+const maxDepth = 128
+
+// scanner validates JSON text the way serde_json does and reports value
+// boundaries, so raw values can be passed through without building a tree.
+type scanner struct {
+	b     []byte
+	depth int
+	// space is set when insignificant whitespace was skipped inside a
+	// container, i.e. when a raw value needs compacting.
+	space bool
+}
+
+func syntaxErr(i int, what string) error {
+	return fmt.Errorf("invalid JSON at offset %d: %s", i, what)
+}
+
+var errDepth = errors.New("invalid JSON: recursion limit exceeded")
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+func (s *scanner) ws(i int) int {
+	for i < len(s.b) && isSpace(s.b[i]) {
+		i++
+	}
+	return i
+}
+
+// wsInner skips whitespace inside a container and records that it did.
+func (s *scanner) wsInner(i int) int {
+	j := s.ws(i)
+	if j != i {
+		s.space = true
+	}
+	return j
+}
+
+// value returns the end of the JSON value starting at i (no leading space).
+func (s *scanner) value(i int) (int, error) {
+	if i >= len(s.b) {
+		return i, syntaxErr(i, "unexpected end of input")
+	}
+	switch c := s.b[i]; {
+	case c == '"':
+		end, _, err := s.str(i)
+		return end, err
+	case c == '{':
+		return s.object(i)
+	case c == '[':
+		return s.array(i)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.number(i)
+	case c == 't':
+		return s.literal(i, "true")
+	case c == 'f':
+		return s.literal(i, "false")
+	case c == 'n':
+		return s.literal(i, "null")
+	default:
+		return i, syntaxErr(i, "expected value")
+	}
+}
+
+func (s *scanner) literal(i int, lit string) (int, error) {
+	if !bytes.HasPrefix(s.b[i:], []byte(lit)) {
+		return i, syntaxErr(i, "expected "+lit)
+	}
+	return i + len(lit), nil
+}
+
+// strSafe marks bytes that can appear unescaped in a JSON string and need
+// no further checks (ASCII, not a control char, quote or backslash).
+var strSafe = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// str returns the end of the string starting at i (at the opening quote),
+// and whether it contains escapes.
+func (s *scanner) str(i int) (end int, escaped bool, err error) {
+	b := s.b
+	i++
+	for {
+		for i < len(b) && strSafe[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			return i, escaped, syntaxErr(i, "unterminated string")
+		}
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, escaped, nil
+		case c == '\\':
+			escaped = true
+			if i+1 >= len(b) {
+				return i, escaped, syntaxErr(i, "unterminated string")
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) {
+					return i, escaped, syntaxErr(i, "short unicode escape")
+				}
+				for _, h := range b[i+2 : i+6] {
+					if !isHex(h) {
+						return i, escaped, syntaxErr(i, "invalid unicode escape")
+					}
+				}
+				i += 6
+			default:
+				return i, escaped, syntaxErr(i, "invalid escape")
+			}
+		case c < 0x20:
+			return i, escaped, syntaxErr(i, "control character in string")
+		default:
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return i, escaped, syntaxErr(i, "invalid UTF-8 in string")
+			}
+			i += size
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (s *scanner) number(i int) (int, error) {
+	b := s.b
+	start := i
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	default:
+		return i, syntaxErr(start, "invalid number")
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || !isDigit(b[i]) {
+			return i, syntaxErr(start, "invalid number")
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || !isDigit(b[i]) {
+			return i, syntaxErr(start, "invalid number")
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	}
+	return i, nil
+}
+
+func (s *scanner) enter() error {
+	s.depth++
+	if s.depth >= maxDepth {
+		return errDepth
+	}
+	return nil
+}
+
+func (s *scanner) object(i int) (int, error) {
+	if err := s.enter(); err != nil {
+		return i, err
+	}
+	defer func() { s.depth-- }()
+	i = s.wsInner(i + 1)
+	if i < len(s.b) && s.b[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		if i >= len(s.b) || s.b[i] != '"' {
+			return i, syntaxErr(i, "expected object key")
+		}
+		var err error
+		if i, _, err = s.str(i); err != nil {
+			return i, err
+		}
+		i = s.wsInner(i)
+		if i >= len(s.b) || s.b[i] != ':' {
+			return i, syntaxErr(i, "expected ':'")
+		}
+		i = s.wsInner(i + 1)
+		if i, err = s.value(i); err != nil {
+			return i, err
+		}
+		i = s.wsInner(i)
+		if i >= len(s.b) {
+			return i, syntaxErr(i, "unterminated object")
+		}
+		switch s.b[i] {
+		case ',':
+			i = s.wsInner(i + 1)
+		case '}':
+			return i + 1, nil
+		default:
+			return i, syntaxErr(i, "expected ',' or '}'")
+		}
+	}
+}
+
+func (s *scanner) array(i int) (int, error) {
+	if err := s.enter(); err != nil {
+		return i, err
+	}
+	defer func() { s.depth-- }()
+	i = s.wsInner(i + 1)
+	if i < len(s.b) && s.b[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		var err error
+		if i, err = s.value(i); err != nil {
+			return i, err
+		}
+		i = s.wsInner(i)
+		if i >= len(s.b) {
+			return i, syntaxErr(i, "unterminated array")
+		}
+		switch s.b[i] {
+		case ',':
+			i = s.wsInner(i + 1)
+		case ']':
+			return i + 1, nil
+		default:
+			return i, syntaxErr(i, "expected ',' or ']'")
+		}
+	}
+}
+
+// rawValue scans the value at i and returns its bytes, compacted when it
+// contained insignificant whitespace.
+func (s *scanner) rawValue(i int) (json.RawMessage, int, error) {
+	saved := s.space
+	s.space = false
+	end, err := s.value(i)
+	if err != nil {
+		return nil, end, err
+	}
+	raw := s.b[i:end:end]
+	if s.space {
+		var buf bytes.Buffer
+		buf.Grow(len(raw))
+		if err := json.Compact(&buf, raw); err != nil {
+			return nil, end, fmt.Errorf("compact JSON: %w", err)
+		}
+		raw = buf.Bytes()
+	}
+	s.space = saved
+	return raw, end, nil
+}
+
+// decodeKey returns the key text of the string token b[start:end].
+func decodeKey(tok []byte, escaped bool) (string, error) {
+	if !escaped {
+		return string(tok[1 : len(tok)-1]), nil
+	}
+	var k string
+	if err := json.Unmarshal(tok, &k); err != nil {
+		return "", fmt.Errorf("decode string: %w", err)
+	}
+	return k, nil
+}
+
+// rawString returns the text of a raw JSON value when it is a string.
+func rawString(v json.RawMessage) (string, bool) {
+	if len(v) < 2 || v[0] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return string(v[1 : len(v)-1]), true
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// lookupKey returns the raw value of key in the JSON object obj (last
+// occurrence wins).
+func lookupKey(obj json.RawMessage, key string) (json.RawMessage, bool) {
+	s := scanner{b: obj}
+	i := s.ws(0)
+	if i >= len(obj) || obj[i] != '{' {
+		return nil, false
+	}
+	var found json.RawMessage
+	ok := false
+	i = s.ws(i + 1)
+	if i < len(obj) && obj[i] == '}' {
+		return nil, false
+	}
+	for i < len(obj) {
+		if obj[i] != '"' {
+			return found, ok
+		}
+		kend, escaped, err := s.str(i)
+		if err != nil {
+			return found, ok
+		}
+		tok := obj[i:kend]
+		match := false
+		if !escaped {
+			match = string(tok[1:len(tok)-1]) == key
+		} else if k, err := decodeKey(tok, true); err == nil {
+			match = k == key
+		}
+		i = s.ws(kend)
+		if i >= len(obj) || obj[i] != ':' {
+			return found, ok
+		}
+		i = s.ws(i + 1)
+		vend, err := s.value(i)
+		if err != nil {
+			return found, ok
+		}
+		if match {
+			found, ok = obj[i:vend:vend], true
+		}
+		i = s.ws(vend)
+		if i >= len(obj) || obj[i] != ',' {
+			break
+		}
+		i = s.ws(i + 1)
+	}
+	return found, ok
+}
