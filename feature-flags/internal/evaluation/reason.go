@@ -1,0 +1,110 @@
+// Package evaluation decides every flag of a FlagSet for one subject: early
+// access, holdouts, conditions in stored order with the reference's reason
+// priority, rollout and variant hashing, payloads, flag dependencies and
+// cohorts.
+package evaluation
+
+import "strconv"
+
+// Reason codes, as serialised in responses.
+const (
+	CodeConditionMatch        = "condition_match"
+	CodeNoConditionMatch      = "no_condition_match"
+	CodeOutOfRolloutBound     = "out_of_rollout_bound"
+	CodeNoGroupType           = "no_group_type"
+	CodeSuperConditionValue   = "super_condition_value"
+	CodeHoldoutConditionValue = "holdout_condition_value"
+	CodeFlagDisabled          = "flag_disabled"
+	CodeMissingDependency     = "missing_dependency"
+)
+
+// kind is an internal match reason; two kinds share no_condition_match.
+type kind int8
+
+const (
+	kMissingDependency kind = iota
+	kFlagDisabled
+	kNoGroupType
+	kNoConditionMatch
+	kNoConditionMatchGroupsNotEvaluated
+	kOutOfRolloutBound
+	kConditionMatch
+	kHoldout
+	kSuperCondition
+)
+
+func (k kind) score() int {
+	switch k {
+	case kSuperCondition:
+		return 6
+	case kHoldout:
+		return 5
+	case kConditionMatch:
+		return 4
+	case kOutOfRolloutBound:
+		return 3
+	case kNoConditionMatch, kNoConditionMatchGroupsNotEvaluated:
+		return 2
+	case kNoGroupType:
+		return 1
+	case kFlagDisabled:
+		return 0
+	}
+	return -1
+}
+
+func (k kind) code() string {
+	switch k {
+	case kSuperCondition:
+		return CodeSuperConditionValue
+	case kHoldout:
+		return CodeHoldoutConditionValue
+	case kConditionMatch:
+		return CodeConditionMatch
+	case kOutOfRolloutBound:
+		return CodeOutOfRolloutBound
+	case kNoConditionMatch, kNoConditionMatchGroupsNotEvaluated:
+		return CodeNoConditionMatch
+	case kNoGroupType:
+		return CodeNoGroupType
+	case kFlagDisabled:
+		return CodeFlagDisabled
+	}
+	return CodeMissingDependency
+}
+
+func (k kind) description(index int) string {
+	switch k {
+	case kConditionMatch:
+		if index < 0 {
+			index = 0
+		}
+		return "Matched condition set " + strconv.Itoa(index+1)
+	case kNoConditionMatch:
+		return "No matching condition set"
+	case kNoConditionMatchGroupsNotEvaluated:
+		return "No matching condition set (group conditions were not evaluated because no group type was provided)"
+	case kOutOfRolloutBound:
+		return "Out of rollout bound"
+	case kNoGroupType:
+		return "No group type"
+	case kSuperCondition:
+		return "Super condition value"
+	case kHoldout:
+		return "Holdout condition value"
+	case kFlagDisabled:
+		return "Feature flag is disabled"
+	}
+	return "Flag cannot be evaluated due to missing dependency"
+}
+
+// Reason explains a flag result. ConditionIndex is -1 for null.
+type Reason struct {
+	Code           string
+	ConditionIndex int
+	Description    string
+}
+
+func reasonOf(k kind, index int) Reason {
+	return Reason{Code: k.code(), ConditionIndex: index, Description: k.description(index)}
+}
