@@ -57,7 +57,7 @@ func relativeInTZ(now time.Time, n int, unit string) time.Time {
 		y, mo, d := now.Date()
 		total := int(mo) - 1 - n
 		y += floorDiv(total, 12)
-		mo = time.Month(total-floorDiv(total, 12)*12 + 1)
+		mo = time.Month(total - floorDiv(total, 12)*12 + 1)
 		if last := daysIn(y, mo); d > last {
 			d = last
 		}
