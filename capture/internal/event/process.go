@@ -1,0 +1,162 @@
+package event
+
+import (
+	"time"
+
+	"github.com/hoggo/capture/internal/apierr"
+	"github.com/hoggo/capture/internal/payload"
+	"github.com/hoggo/common/types"
+)
+
+// DataType is the per-event classification that picks the output lane.
+type DataType int
+
+// Data types (spec §4.6).
+const (
+	AnalyticsMain DataType = iota
+	AnalyticsHistorical
+	ClientIngestionWarning
+	HeatmapMain
+	ExceptionMain
+	SnapshotMain
+)
+
+func (d DataType) String() string {
+	switch d {
+	case AnalyticsHistorical:
+		return "analytics_historical"
+	case ClientIngestionWarning:
+		return "client_ingestion_warning"
+	case HeatmapMain:
+		return "heatmap_main"
+	case ExceptionMain:
+		return "exception_main"
+	case SnapshotMain:
+		return "snapshot_main"
+	}
+	return "analytics_main"
+}
+
+// Context is what the request contributes to every event.
+type Context struct {
+	Token               string
+	Now                 time.Time
+	NowString           string // CapturedEvent.now; types.FormatTimestamp(Now) unless injected
+	SentAt              time.Time
+	ClientIP            string
+	HistoricalMigration bool
+	// Historical rerouting by age (ENABLE_HISTORICAL_REROUTING).
+	RerouteHistorical bool
+	RerouteThreshold  time.Duration
+}
+
+// Processed is a captured event ready for the sink.
+type Processed struct {
+	Event    types.CapturedEvent
+	DataType DataType
+	// RerouteReason is "timestamp" when rerouted to historical by age.
+	RerouteReason string
+	// SessionID is properties.$session_id when a string (restrictions filter on it).
+	SessionID string
+}
+
+// Process builds one CapturedEvent per RawEvent. Any invalid event fails
+// the whole request (nothing is produced), as in the reference.
+func Process(ctx *Context, events []payload.RawEvent) ([]Processed, error) {
+	out := make([]Processed, len(events))
+	var buf []byte
+	for i := range events {
+		var err error
+		buf, err = processOne(ctx, &events[i], &out[i], buf[:0])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func processOne(ctx *Context, ev *payload.RawEvent, p *Processed, buf []byte) ([]byte, error) {
+	if ev.Event == "" {
+		return buf, apierr.New(apierr.MissingEventName, "")
+	}
+	distinctID, err := DistinctID(ev)
+	if err != nil {
+		return buf, err
+	}
+	cookieless := false
+	if raw := ev.Props.CookielessMode; raw != nil {
+		switch string(raw) {
+		case "true":
+			cookieless = true
+		case "false":
+		default:
+			return buf, apierr.New(apierr.InvalidCookielessMode, "")
+		}
+	}
+
+	dt := Classify(ev.Event, ctx.HistoricalMigration)
+
+	id := ev.UUID
+	if !ev.HasUUID {
+		id = NewUUIDv7(ctx.Now)
+	}
+	ip := ctx.ClientIP
+	if ev.Props.CaptureInternal {
+		ip = "127.0.0.1"
+	}
+	in := TimestampInput{
+		SentAt:       ctx.SentAt,
+		IgnoreSentAt: ev.Props.IgnoreSentAt,
+		Now:          ctx.Now,
+	}
+	if ev.HasTimestamp {
+		in.Timestamp = ev.Timestamp
+	}
+	if ev.HasOffset {
+		in.Offset = &ev.Offset
+	}
+	ts := ComputeTimestamp(in)
+
+	if dt == AnalyticsMain && ctx.RerouteHistorical && !ts.After(ctx.Now.Add(-ctx.RerouteThreshold)) {
+		dt = AnalyticsHistorical
+		p.RerouteReason = "timestamp"
+	}
+
+	buf = ev.AppendJSON(buf)
+	p.DataType = dt
+	if sid, ok := payload.DecodeString(ev.Props.SessionID); ok {
+		p.SessionID = sid
+	}
+	p.Event = types.CapturedEvent{
+		UUID:                id,
+		DistinctID:          distinctID,
+		IP:                  ip,
+		Data:                string(buf),
+		Now:                 ctx.NowString,
+		Token:               ctx.Token,
+		Event:               ev.Event,
+		Timestamp:           ts,
+		IsCookielessMode:    cookieless,
+		HistoricalMigration: ctx.HistoricalMigration,
+	}
+	if !ctx.SentAt.IsZero() {
+		sa := ctx.SentAt
+		p.Event.SentAt = &sa
+	}
+	return buf, nil
+}
+
+// Classify maps an event name and the request's historical flag to a DataType.
+func Classify(name string, historical bool) DataType {
+	switch {
+	case name == "$$client_ingestion_warning":
+		return ClientIngestionWarning
+	case name == "$exception":
+		return ExceptionMain
+	case name == "$$heatmap":
+		return HeatmapMain
+	case historical:
+		return AnalyticsHistorical
+	}
+	return AnalyticsMain
+}
