@@ -153,6 +153,9 @@ func (c *Consumer) handle(ctx, hctx context.Context, recs []*kgo.Record) error {
 		if err == nil {
 			return nil
 		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("kafka consumer: handler failed during shutdown: %w", err)
+		}
 		if c.o.maxAttempts > 0 && attempt >= c.o.maxAttempts {
 			return fmt.Errorf("kafka consumer: handler failed %d times, giving up: %w", attempt, err)
 		}

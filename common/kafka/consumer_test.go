@@ -315,3 +315,59 @@ func TestConsumerKillHelper(t *testing.T) {
 	}
 	t.Fatalf("Run returned: %v", c.Run(ctx))
 }
+
+// On shutdown the batch in flight finishes with a live context and is committed.
+func TestConsumerShutdownDrainsBatch(t *testing.T) {
+	cluster := kafkatest.New(t, "in")
+	produceInputs(t, cluster, "in", 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan struct{})
+	var handlerCtxErr error
+	h := func(hctx context.Context, recs []*kgo.Record) error {
+		close(started)
+		<-ctx.Done() // shutdown begins while the batch is in flight
+		time.Sleep(20 * time.Millisecond)
+		handlerCtxErr = hctx.Err()
+		return nil
+	}
+	c, err := kafka.NewConsumer(ctx, cluster.Config(), kafka.ConsumerConfig{Group: "g", Topic: "in"}, h, fastGroup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { <-started; cancel() }()
+	if err := c.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if handlerCtxErr != nil {
+		t.Errorf("handler context was canceled during the drain: %v", handlerCtxErr)
+	}
+	if got := committed(t, cluster, "g", "in"); got != 3 {
+		t.Errorf("committed %d after drain, want 3", got)
+	}
+}
+
+// A handler that outlives the drain timeout is canceled and its batch is
+// left uncommitted for the next member.
+func TestConsumerDrainTimeoutAbandonsBatch(t *testing.T) {
+	cluster := kafkatest.New(t, "in")
+	produceInputs(t, cluster, "in", 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := func(hctx context.Context, recs []*kgo.Record) error {
+		cancel()
+		<-hctx.Done()
+		return hctx.Err()
+	}
+	c, err := kafka.NewConsumer(ctx, cluster.Config(), kafka.ConsumerConfig{Group: "g", Topic: "in"}, h,
+		fastGroup, kafka.WithDrainTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := committed(t, cluster, "g", "in"); got != 0 {
+		t.Errorf("committed %d, want nothing", got)
+	}
+}

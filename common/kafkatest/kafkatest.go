@@ -32,7 +32,8 @@ type Options struct {
 	// Brokers in the cluster; 0 means 1.
 	Brokers int
 	// Port for the first broker (others take the following ports). New
-	// always picks a free port; Start uses DefaultPort when this is 0.
+	// always picks free ports; Start uses DefaultPort when this is 0 and
+	// free ports when it is negative.
 	Port int
 }
 
@@ -63,11 +64,12 @@ func NewWithOptions(t testing.TB, o Options) *Cluster {
 
 // Start runs a cluster outside of tests (the dev stack) on 127.0.0.1,
 // port DefaultPort unless Options.Port says otherwise. Close stops it.
+// It fails when the port is taken (e.g. by a real Kafka).
 func Start(o Options) (*Cluster, error) {
 	if o.Port == 0 {
 		o.Port = DefaultPort
 	}
-	return start(o, true)
+	return start(o, o.Port > 0)
 }
 
 func start(o Options, fixedPort bool) (*Cluster, error) {
@@ -208,4 +210,28 @@ func (c *Cluster) ConsumeN(ctx context.Context, topic string, n int, timeout tim
 		return int(a.Offset - b.Offset)
 	})
 	return recs, nil
+}
+
+// DevTopics lists the topics the dev stack pre-creates: the reference's
+// kafka-init list plus every default topic the services in this repository
+// read or write (spec common-and-stack §3.3). Consumer-only services need
+// their topics to exist before they start.
+func DevTopics() []string {
+	return []string{
+		// kafka-init
+		"document_embeddings_input", "document_embedding_results", "error_tracking_ingestion_notifications",
+		"clickhouse_events_json", "clickhouse_ai_events_json", "clickhouse_heatmap_events",
+		"clickhouse_flag_evaluations", "clickhouse_ingestion_warnings", "events_plugin_ingestion_ai",
+		"events_plugin_ingestion_dlq", "events_plugin_ingestion_overflow", "events_plugin_ingestion_async",
+		"ingestion-clientwarnings-main-1", "heatmaps_ingestion", "clickhouse_groups", "clickhouse_person",
+		"clickhouse_person_distinct_id", "clickhouse_app_metrics2", "log_entries", "clickhouse_property_values",
+		"clickhouse_tophog",
+		// service defaults
+		"events_plugin_ingestion", "events_plugin_ingestion_historical", "error_tracking_events",
+		"ingestion-traces", "session_recording_snapshot_item_events", "session_recording_snapshot_item_overflow",
+		"team_event_partitioned_events_json", "exceptions_ingestion", "cdp_internal_events",
+		"clickhouse_error_tracking_fingerprint_issue_state", "clickhouse_error_tracking_issue_fingerprint",
+		"error_tracking_new_fingerprints", "clickhouse_app_metrics", "cdp_function_callbacks",
+		"ingestion-metrics", "events",
+	}
 }
