@@ -505,24 +505,14 @@ func hexEncodeUUID(dst []byte, u uuid.UUID) {
 // forms, others \u00XX); everything else, including non-ASCII, is copied.
 // Invalid UTF-8 is replaced by U+FFFD.
 func AppendJSONString(dst []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x80 {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, "\uFFFD"...)
-				i++
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		if c >= 0x20 && c != '"' && c != '\\' {
-			i++
+		if !needsEscape[c] {
 			continue
 		}
 		dst = append(dst, s[start:i]...)
@@ -544,12 +534,20 @@ func AppendJSONString(dst []byte, s string) []byte {
 		default:
 			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		i++
-		start = i
+		start = i + 1
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// needsEscape marks the bytes serde_json escapes in strings.
+var needsEscape = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func (e *RawEvent) extractDistinctID() (string, bool) {
 	v := e.DistinctID

@@ -270,15 +270,43 @@ func (s *scanner) rawValue(i int) (json.RawMessage, int, error) {
 	}
 	raw := s.b[i:end:end]
 	if s.space {
-		var buf bytes.Buffer
-		buf.Grow(len(raw))
-		if err := json.Compact(&buf, raw); err != nil {
-			return nil, end, fmt.Errorf("compact JSON: %w", err)
-		}
-		raw = buf.Bytes()
+		raw = compactValid(make([]byte, 0, len(raw)), raw)
 	}
 	s.space = saved
 	return raw, end, nil
+}
+
+// compactValid appends src without insignificant whitespace. src must be
+// valid JSON (the scanner has checked it), so only strings need care.
+func compactValid(dst, src []byte) []byte {
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case isSpace(c):
+			i++
+		case c == '"':
+			j := i + 1
+			for {
+				k := bytes.IndexAny(src[j:], `"\`)
+				j += k
+				if src[j] == '\\' {
+					j += 2
+					continue
+				}
+				break
+			}
+			dst = append(dst, src[i:j+1]...)
+			i = j + 1
+		default:
+			j := i + 1
+			for j < len(src) && !isSpace(src[j]) && src[j] != '"' {
+				j++
+			}
+			dst = append(dst, src[i:j]...)
+			i = j
+		}
+	}
+	return dst
 }
 
 // decodeKey returns the key text of the string token b[start:end].
