@@ -71,7 +71,11 @@ func ping(ctx context.Context, cl *kgo.Client, timeout time.Duration) error {
 // It returns one error per record, in input order; nil means the record is
 // stored on all in-sync replicas. errors.Join(errs...) collapses the result
 // when the caller only needs to know whether all succeeded. Canceling ctx
-// fails records that were not yet sent. Records with a nil Topic fail.
+// fails records that were not yet sent. A record for a topic the cluster
+// does not have fails with UNKNOWN_TOPIC_OR_PARTITION after a few metadata
+// retries (about a second). When the buffer is full (KAFKA_PRODUCER_QUEUE_MIB,
+// KAFKA_PRODUCER_QUEUE_MESSAGES) Produce blocks until there is room or ctx
+// is done, where librdkafka fails at once with QueueFull: bound ctx.
 func (p *Producer) Produce(ctx context.Context, recs ...*kgo.Record) []error {
 	errs := make([]error, len(recs))
 	var wg sync.WaitGroup

@@ -154,3 +154,22 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestProduceToMissingTopicFails(t *testing.T) {
+	cluster := kafkatest.New(t, "events")
+	ctx := context.Background()
+	p, err := kafka.NewProducer(ctx, cluster.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	errs := p.Produce(ctx,
+		&kgo.Record{Topic: "missing", Value: []byte("x")},
+		&kgo.Record{Topic: "events", Value: []byte("y")})
+	if !errors.Is(errs[0], kerr.UnknownTopicOrPartition) || !strings.Contains(errs[0].Error(), "produce to missing") {
+		t.Errorf("missing topic: err = %v", errs[0])
+	}
+	if errs[1] != nil {
+		t.Errorf("existing topic: err = %v", errs[1])
+	}
+}
