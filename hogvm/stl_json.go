@@ -1,0 +1,155 @@
+package hogvm
+
+import "math"
+
+// jsonTarget parses obj when it is a JSON string (as the reference's JSON* helpers do).
+func jsonTarget(obj Value) (Value, bool) {
+	if obj.kind == KindString {
+		v, err := ParseJSON([]byte(obj.str))
+		if err != nil {
+			return Null, false
+		}
+		return v, true
+	}
+	return obj, true
+}
+
+func jsonPath(obj Value, path []Value) Value {
+	v, err := nestedGet(obj, path)
+	if err != nil {
+		return Null
+	}
+	return v
+}
+
+func stlJSONHas(m *machine, a []Value) (Value, error) {
+	cur := a[0]
+	for _, key := range a[1:] {
+		if cur.kind == KindString {
+			v, err := ParseJSON([]byte(cur.str))
+			if err != nil {
+				return False, nil
+			}
+			cur = v
+		}
+		switch cur.kind {
+		case KindDict:
+			v, ok := cur.AsDict().Get(key)
+			if !ok {
+				return False, nil
+			}
+			cur = v
+		case KindArray:
+			if key.kind == KindNumber {
+				items := cur.AsArray().Items
+				k := key.num
+				switch {
+				case k < 0:
+					if k < -float64(len(items)) {
+						return False, nil
+					}
+					cur = items[len(items)+int(k)]
+				case k == 0:
+					return False, nil
+				default:
+					if k > float64(len(items)) {
+						return False, nil
+					}
+					cur = items[int(k)-1]
+				}
+			} else {
+				v, err := getProperty(cur, key)
+				if err != nil || v.kind == KindNull {
+					return False, nil
+				}
+				cur = v
+			}
+		case KindNull:
+			// typeof null === 'object' in the reference: keys are never found
+			return False, nil
+		default:
+			return False, nil
+		}
+	}
+	return True, nil
+}
+
+func stlJSONLength(m *machine, a []Value) (Value, error) {
+	obj, ok := jsonTarget(a[0])
+	if !ok {
+		return Int(0), nil
+	}
+	v := jsonPath(obj, a[1:])
+	switch v.kind {
+	case KindArray:
+		return Int(len(v.AsArray().Items)), nil
+	case KindDict:
+		return Int(v.AsDict().Len()), nil
+	}
+	return Int(0), nil
+}
+
+func stlJSONExtractBool(m *machine, a []Value) (Value, error) {
+	obj, ok := jsonTarget(a[0])
+	if !ok {
+		return False, nil
+	}
+	if len(a) > 1 {
+		obj = jsonPath(obj, a[1:])
+	}
+	if obj.kind == KindBool {
+		return obj, nil
+	}
+	return False, nil
+}
+
+func jsonExtractNum(parse func(string) float64) stlFunc {
+	return func(m *machine, a []Value) (Value, error) {
+		obj, ok := jsonTarget(a[0])
+		if !ok {
+			return Null, nil
+		}
+		v := jsonPath(obj, a[1:])
+		f := parse(jsString(v))
+		if math.IsNaN(f) {
+			return Null, nil
+		}
+		return Number(f), nil
+	}
+}
+
+func stlJSONExtractString(m *machine, a []Value) (Value, error) {
+	obj, ok := jsonTarget(a[0])
+	if !ok {
+		return Null, nil
+	}
+	v := jsonPath(obj, a[1:])
+	if v.kind == KindNull {
+		return Null, nil
+	}
+	return String(jsString(v)), nil
+}
+
+func stlJSONExtractArrayRaw(m *machine, a []Value) (Value, error) {
+	obj, ok := jsonTarget(a[0])
+	if !ok {
+		return Null, nil
+	}
+	v := jsonPath(obj, a[1:])
+	if v.kind == KindArray {
+		return v, nil
+	}
+	return Null, nil
+}
+
+func stlJSONExtract(m *machine, a []Value) (Value, error) {
+	obj, ok := jsonTarget(a[0])
+	if !ok {
+		return Null, nil
+	}
+	var path []Value
+	if len(a) > 2 {
+		path = a[1 : len(a)-1]
+	}
+	return jsonPath(obj, path), nil
+}

@@ -1,0 +1,337 @@
+package hogvm
+
+import (
+	"unicode/utf8"
+)
+
+// Kind is the dynamic type of a Value.
+type Kind uint8
+
+// The kinds of Hog values. Arrays and tuples share one representation
+// (a tuple is an array with a flag, as in the TypeScript VM).
+const (
+	KindNull Kind = iota
+	KindBool
+	KindNumber
+	KindString
+	KindArray
+	KindDict
+	KindClosure
+	KindCallable
+	KindError
+	KindDate
+	KindDateTime
+)
+
+// Value is one Hog value. It is a small tagged struct passed by value; scalars
+// and strings need no allocation, containers are shared by reference.
+type Value struct {
+	kind Kind
+	num  float64 // number, bool (0/1), datetime seconds
+	str  string  // string, datetime zone
+	ref  any     // *Array, *Dict, *Closure, *Callable, *ErrorValue, *Date
+}
+
+// Array is a Hog array or tuple: a mutable, shared list.
+type Array struct {
+	Items []Value
+	Tuple bool
+}
+
+// ErrorValue is a Hog error: what Error(), HogError() and friends create and THROW raises.
+type ErrorValue struct {
+	Type    string
+	Message string
+	Payload Value
+}
+
+// Date is a calendar date without time.
+type Date struct {
+	Year, Month, Day int
+}
+
+// Callable is a function reference before (or inside) a closure.
+type Callable struct {
+	Kind         string // "local", "stl" or "async"
+	Name         string
+	ArgCount     int
+	UpvalueCount int
+	IP           int
+	Chunk        string
+
+	ch *chunk // resolved Chunk, cached
+}
+
+// Closure is a callable plus the ids of the upvalues it captured.
+type Closure struct {
+	Callable *Callable
+	Upvalues []int
+}
+
+// Null is the Hog null value.
+var Null = Value{}
+
+// True and False are the Hog booleans.
+var (
+	True  = Value{kind: KindBool, num: 1}
+	False = Value{kind: KindBool}
+)
+
+// Bool returns a Hog boolean.
+func Bool(b bool) Value {
+	if b {
+		return True
+	}
+	return False
+}
+
+// Number returns a Hog number (JavaScript float64 semantics).
+func Number(f float64) Value { return Value{kind: KindNumber, num: f} }
+
+// Int returns a Hog number holding an integer.
+func Int(i int) Value { return Value{kind: KindNumber, num: float64(i)} }
+
+// String returns a Hog string.
+func String(s string) Value { return Value{kind: KindString, str: s} }
+
+// NewArray returns an array value owning items.
+func NewArray(items []Value) Value { return Value{kind: KindArray, ref: &Array{Items: items}} }
+
+// NewTuple returns a tuple value owning items.
+func NewTuple(items []Value) Value {
+	return Value{kind: KindArray, ref: &Array{Items: items, Tuple: true}}
+}
+
+// NewDictValue wraps a dict.
+func NewDictValue(d *Dict) Value { return Value{kind: KindDict, ref: d} }
+
+// NewError returns a Hog error value.
+func NewError(typ, message string, payload Value) Value {
+	return Value{kind: KindError, ref: &ErrorValue{Type: typ, Message: message, Payload: payload}}
+}
+
+// NewDateTime returns a datetime at seconds since the epoch in the IANA zone.
+func NewDateTime(seconds float64, zone string) Value {
+	return Value{kind: KindDateTime, num: seconds, str: zone}
+}
+
+// NewDate returns a date value.
+func NewDate(y, m, d int) Value { return Value{kind: KindDate, ref: &Date{Year: y, Month: m, Day: d}} }
+
+func closureValue(c *Closure) Value   { return Value{kind: KindClosure, ref: c} }
+func callableValue(c *Callable) Value { return Value{kind: KindCallable, ref: c} }
+
+// Kind reports the value's type.
+func (v Value) Kind() Kind { return v.kind }
+
+// IsNull reports whether v is null.
+func (v Value) IsNull() bool { return v.kind == KindNull }
+
+// AsBool returns the boolean of a KindBool value.
+func (v Value) AsBool() bool { return v.num != 0 }
+
+// AsNumber returns the float of a KindNumber value.
+func (v Value) AsNumber() float64 { return v.num }
+
+// AsString returns the string of a KindString value.
+func (v Value) AsString() string { return v.str }
+
+// AsArray returns the array of a KindArray value, else nil.
+func (v Value) AsArray() *Array {
+	a, _ := v.ref.(*Array)
+	return a
+}
+
+// AsDict returns the dict of a KindDict value, else nil.
+func (v Value) AsDict() *Dict {
+	d, _ := v.ref.(*Dict)
+	return d
+}
+
+// AsError returns the error of a KindError value, else nil.
+func (v Value) AsError() *ErrorValue {
+	e, _ := v.ref.(*ErrorValue)
+	return e
+}
+
+// AsDate returns the date of a KindDate value, else nil.
+func (v Value) AsDate() *Date {
+	d, _ := v.ref.(*Date)
+	return d
+}
+
+// DateTime returns the seconds and zone of a KindDateTime value.
+func (v Value) DateTime() (float64, string) { return v.num, v.str }
+
+func (v Value) closure() *Closure {
+	c, _ := v.ref.(*Closure)
+	return c
+}
+
+func (v Value) callable() *Callable {
+	c, _ := v.ref.(*Callable)
+	return c
+}
+
+func (v Value) isTuple() bool {
+	a, ok := v.ref.(*Array)
+	return ok && a.Tuple
+}
+
+// Dict is an insertion-ordered map with Hog keys (usually strings). Small dicts
+// are scanned linearly; an index is built once they grow.
+type Dict struct {
+	keys  []Value
+	vals  []Value
+	index map[string]int // string keys only, built past dictIndexThreshold entries
+}
+
+const dictIndexThreshold = 12
+
+// NewDict returns an empty dict with room for n entries.
+func NewDict(n int) *Dict {
+	return &Dict{keys: make([]Value, 0, n), vals: make([]Value, 0, n)}
+}
+
+// Len returns the number of entries.
+func (d *Dict) Len() int { return len(d.keys) }
+
+// Keys returns the keys in insertion order (do not modify).
+func (d *Dict) Keys() []Value { return d.keys }
+
+// Values returns the values in insertion order (do not modify).
+func (d *Dict) Values() []Value { return d.vals }
+
+func (d *Dict) find(k Value) int {
+	if k.kind == KindString {
+		if d.index != nil {
+			if i, ok := d.index[k.str]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := range d.keys {
+			if d.keys[i].kind == KindString && d.keys[i].str == k.str {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := range d.keys {
+		if sameValueZero(d.keys[i], k) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Get returns the value stored at k.
+func (d *Dict) Get(k Value) (Value, bool) {
+	if i := d.find(k); i >= 0 {
+		return d.vals[i], true
+	}
+	return Null, false
+}
+
+// GetString returns the value stored at the string key k.
+func (d *Dict) GetString(k string) (Value, bool) { return d.Get(String(k)) }
+
+// Set stores v at k; an existing key keeps its position.
+func (d *Dict) Set(k, v Value) {
+	if i := d.find(k); i >= 0 {
+		d.vals[i] = v
+		return
+	}
+	d.keys = append(d.keys, k)
+	d.vals = append(d.vals, v)
+	if d.index != nil {
+		if k.kind == KindString {
+			d.index[k.str] = len(d.keys) - 1
+		}
+	} else if len(d.keys) > dictIndexThreshold {
+		d.index = make(map[string]int, len(d.keys)*2)
+		for i, key := range d.keys {
+			if key.kind == KindString {
+				if _, dup := d.index[key.str]; !dup {
+					d.index[key.str] = i
+				}
+			}
+		}
+	}
+}
+
+// SetString stores v at the string key k.
+func (d *Dict) SetString(k string, v Value) { d.Set(String(k), v) }
+
+// sameValueZero is JavaScript's SameValueZero (Map keys, Array.includes).
+func sameValueZero(a, b Value) bool {
+	if a.kind != b.kind {
+		return false
+	}
+	switch a.kind {
+	case KindNull:
+		return true
+	case KindBool:
+		return a.num == b.num
+	case KindNumber:
+		return a.num == b.num || (a.num != a.num && b.num != b.num)
+	case KindString:
+		return a.str == b.str
+	case KindDateTime:
+		return false // distinct objects in the reference
+	default:
+		return a.ref == b.ref
+	}
+}
+
+// strictEquals is JavaScript ===.
+func strictEquals(a, b Value) bool {
+	if a.kind != b.kind {
+		return false
+	}
+	switch a.kind {
+	case KindNull:
+		return true
+	case KindBool, KindNumber:
+		return a.num == b.num
+	case KindString:
+		return a.str == b.str
+	case KindDateTime:
+		return false
+	default:
+		return a.ref == b.ref
+	}
+}
+
+// utf16Len is the JavaScript .length of s.
+func utf16Len(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return utf16LenSlow(s)
+		}
+		n++
+	}
+	return n
+}
+
+func utf16LenSlow(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
