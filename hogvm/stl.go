@@ -91,8 +91,11 @@ func init() {
 			}
 			return String(jsonStringify(a[0], indent)), nil
 		}, 1, 2},
-		"JSONHas":             {stlJSONHas, 1, -1},
-		"isValidJSON":         {func(m *machine, a []Value) (Value, error) { _, err := ParseJSON([]byte(jsString(a[0]))); return Bool(err == nil), nil }, 1, 1},
+		"JSONHas": {stlJSONHas, 1, -1},
+		"isValidJSON": {func(m *machine, a []Value) (Value, error) {
+			_, err := ParseJSON([]byte(jsString(a[0])))
+			return Bool(err == nil), nil
+		}, 1, 1},
 		"JSONLength":          {stlJSONLength, 1, -1},
 		"JSONExtractBool":     {stlJSONExtractBool, 1, -1},
 		"JSONExtractInt":      {jsonExtractNum(jsnum.ParseInt), 1, -1},
