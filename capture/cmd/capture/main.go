@@ -1,12 +1,27 @@
-// Command capture is a placeholder until its issue lands.
+// Command capture runs PostHog's event capture service, configured by env.
 package main
 
 import (
-	"fmt"
+	"context"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hoggo/capture"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "capture: not implemented yet")
-	os.Exit(1)
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+	cfg, err := capture.LoadConfig()
+	if err != nil {
+		slog.Error("config", "error", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := capture.Run(ctx, cfg); err != nil {
+		slog.Error("capture stopped", "error", err)
+		os.Exit(1)
+	}
 }

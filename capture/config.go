@@ -1,0 +1,113 @@
+// Package capture is PostHog's event capture service rebuilt in Go: the
+// HTTP edge that decodes SDK payloads, applies drop/limit policies and writes
+// one CapturedEvent per event to Kafka, byte-compatible with the Rust
+// reference. Config is read from the reference's env vars; Run serves it.
+package capture
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/hoggo/common/kafka"
+)
+
+// Config is capture's configuration; env names and defaults are the
+// reference's (capture spec §3).
+type Config struct {
+	Address string `env:"ADDRESS" envDefault:"127.0.0.1:3000"`
+
+	RedisURL                 string `env:"REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
+	RedisResponseTimeoutMs   int    `env:"REDIS_RESPONSE_TIMEOUT_MS" envDefault:"100"`
+	RedisConnectionTimeoutMs int    `env:"REDIS_CONNECTION_TIMEOUT_MS" envDefault:"5000"`
+	RedisKeyPrefix           string `env:"REDIS_KEY_PREFIX"`
+
+	// CaptureMode is events or recordings (case-insensitive, trimmed).
+	CaptureMode      string `env:"CAPTURE_MODE" envDefault:"events"`
+	PrintSink        bool   `env:"PRINT_SINK" envDefault:"false"`
+	ExportPrometheus bool   `env:"EXPORT_PROMETHEUS" envDefault:"true"`
+	IsMirrorDeploy   bool   `env:"IS_MIRROR_DEPLOY" envDefault:"false"`
+	LogLevel         string `env:"LOG_LEVEL" envDefault:"info"`
+
+	OverflowEnabled                         bool   `env:"OVERFLOW_ENABLED" envDefault:"false"`
+	OverflowPerSecondLimit                  int    `env:"OVERFLOW_PER_SECOND_LIMIT" envDefault:"100"`
+	OverflowBurstLimit                      int    `env:"OVERFLOW_BURST_LIMIT" envDefault:"1000"`
+	OverflowPreservePartitionLocality       bool   `env:"OVERFLOW_PRESERVE_PARTITION_LOCALITY" envDefault:"false"`
+	IngestionForceOverflowByTokenDistinctID string `env:"INGESTION_FORCE_OVERFLOW_BY_TOKEN_DISTINCT_ID"`
+	DropEventsByTokenDistinctID             string `env:"DROP_EVENTS_BY_TOKEN_DISTINCT_ID"`
+
+	EnableHistoricalRerouting        bool `env:"ENABLE_HISTORICAL_REROUTING" envDefault:"false"`
+	HistoricalReroutingThresholdDays int  `env:"HISTORICAL_REROUTING_THRESHOLD_DAYS" envDefault:"1"`
+
+	RequestTimeoutSeconds    int `env:"REQUEST_TIMEOUT_SECONDS"`
+	HTTP1HeaderReadTimeoutMs int `env:"HTTP1_HEADER_READ_TIMEOUT_MS"`
+	BodyChunkReadTimeoutMs   int `env:"BODY_CHUNK_READ_TIMEOUT_MS"`
+	BodyReadChunkSizeKB      int `env:"BODY_READ_CHUNK_SIZE_KB" envDefault:"256"`
+	ConcurrencyLimit         int `env:"CONCURRENCY_LIMIT"`
+
+	EventRestrictionsEnabled             bool   `env:"EVENT_RESTRICTIONS_ENABLED" envDefault:"false"`
+	EventRestrictionsRedisURL            string `env:"EVENT_RESTRICTIONS_REDIS_URL"`
+	EventRestrictionsRefreshIntervalSecs int    `env:"EVENT_RESTRICTIONS_REFRESH_INTERVAL_SECS" envDefault:"30"`
+	EventRestrictionsFailOpenAfterSecs   int    `env:"EVENT_RESTRICTIONS_FAIL_OPEN_AFTER_SECS" envDefault:"300"`
+
+	Kafka kafka.Config
+	// Capture's producer defaults differ from the shared ones.
+	KafkaProducerMessageMaxBytes int `env:"KAFKA_PRODUCER_MESSAGE_MAX_BYTES" envDefault:"1000000"`
+	KafkaProducerMaxRetries      int `env:"KAFKA_PRODUCER_MAX_RETRIES" envDefault:"2"`
+
+	KafkaTopic                       string `env:"KAFKA_TOPIC" envDefault:"events_plugin_ingestion"`
+	KafkaOverflowTopic               string `env:"KAFKA_OVERFLOW_TOPIC" envDefault:"events_plugin_ingestion_overflow"`
+	KafkaHistoricalTopic             string `env:"KAFKA_HISTORICAL_TOPIC" envDefault:"events_plugin_ingestion_historical"`
+	KafkaClientIngestionWarningTopic string `env:"KAFKA_CLIENT_INGESTION_WARNING_TOPIC" envDefault:"ingestion-clientwarnings-main-1"`
+	KafkaErrorTrackingTopic          string `env:"KAFKA_ERROR_TRACKING_TOPIC"`
+	KafkaExceptionsTopic             string `env:"KAFKA_EXCEPTIONS_TOPIC"`
+	KafkaHeatmapsTopic               string `env:"KAFKA_HEATMAPS_TOPIC" envDefault:"heatmaps_ingestion"`
+	KafkaReplayOverflowTopic         string `env:"KAFKA_REPLAY_OVERFLOW_TOPIC" envDefault:"session_recording_snapshot_item_overflow"`
+	KafkaDLQTopic                    string `env:"KAFKA_DLQ_TOPIC" envDefault:"events_plugin_ingestion_dlq"`
+}
+
+// Topic defaults that depend on other settings.
+const (
+	defaultErrorTrackingTopic = "error_tracking_events"
+	defaultReplayTopic        = "session_recording_snapshot_item_events"
+)
+
+// LoadConfig reads Config from the environment.
+func LoadConfig() (Config, error) {
+	var cfg Config
+	if err := env.Parse(&cfg); err != nil {
+		return cfg, fmt.Errorf("capture config: %w", err)
+	}
+	return cfg, cfg.validate()
+}
+
+// DefaultConfig returns the configuration an empty environment yields.
+func DefaultConfig() Config {
+	var cfg Config
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: map[string]string{}}); err != nil {
+		panic(fmt.Sprintf("default capture config: %v", err)) // tags are static
+	}
+	return cfg
+}
+
+func (c *Config) validate() error {
+	switch c.mode() {
+	case "events", "recordings":
+		return nil
+	}
+	return fmt.Errorf("CAPTURE_MODE: unsupported mode %q (want events or recordings)", c.CaptureMode)
+}
+
+func (c *Config) mode() string { return strings.ToLower(strings.TrimSpace(c.CaptureMode)) }
+
+// exceptionsTopic honours the older KAFKA_EXCEPTIONS_TOPIC name.
+func (c *Config) exceptionsTopic() string {
+	switch {
+	case c.KafkaErrorTrackingTopic != "":
+		return c.KafkaErrorTrackingTopic
+	case c.KafkaExceptionsTopic != "":
+		return c.KafkaExceptionsTopic
+	}
+	return defaultErrorTrackingTopic
+}

@@ -1,0 +1,53 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/hoggo/capture/internal/apierr"
+)
+
+// readBody reads the request body up to limit bytes: 413 beyond it, 408 when
+// a chunk read stalls past BodyChunkReadTimeout.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int) ([]byte, error) {
+	if r.ContentLength > int64(limit) {
+		return nil, apierr.New(apierr.EventTooBig, "request body exceeds the route limit")
+	}
+	body := http.MaxBytesReader(w, r.Body, int64(limit))
+	size := 512
+	if r.ContentLength > 0 {
+		size = int(r.ContentLength) + 1 // +1 so the EOF read needs no growth
+	}
+	buf := make([]byte, 0, size)
+	var rc *http.ResponseController
+	if s.opts.BodyChunkReadTimeout > 0 {
+		rc = http.NewResponseController(w)
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		if rc != nil {
+			_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyChunkReadTimeout))
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.As(err, &mbe):
+				return nil, apierr.New(apierr.EventTooBig, "request body exceeds the route limit")
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				return nil, apierr.New(apierr.BodyReadTimeout, "")
+			}
+			return nil, apierr.Wrap(apierr.RequestDecoding, "failed to read request body", err)
+		}
+	}
+}

@@ -1,0 +1,205 @@
+// Package sink writes captured events to Kafka: it picks the topic, key and
+// headers of every event (capture spec §2.3, §4.7 routing) and waits for the
+// acknowledgements, mapping failures to the reference's client errors.
+package sink
+
+import (
+	"context"
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/hoggo/capture/internal/apierr"
+	"github.com/hoggo/capture/internal/event"
+	"github.com/hoggo/common/kafka"
+	"github.com/hoggo/common/types"
+)
+
+// Topics are the output topics, named by their env vars in Config.
+type Topics struct {
+	Main           string
+	Overflow       string
+	Historical     string
+	ClientWarnings string
+	Exceptions     string
+	Heatmaps       string
+	DLQ            string
+	Replay         string
+	ReplayOverflow string
+}
+
+// Overflow is the overflow limiter's verdict for an event.
+type Overflow int
+
+// Overflow verdicts.
+const (
+	OverflowNone        Overflow = iota
+	OverflowForced               // key listed in INGESTION_FORCE_OVERFLOW_BY_TOKEN_DISTINCT_ID
+	OverflowRateLimited          // per-key rate exceeded
+)
+
+// Message is one event with its routing decisions.
+type Message struct {
+	Event    types.CapturedEvent
+	DataType event.DataType
+	Overflow Overflow
+	// Restriction outcomes (event restrictions from Redis).
+	ForceOverflow        bool
+	SkipPersonProcessing bool
+	RedirectDLQ          bool
+}
+
+var (
+	ingested = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "capture_events_ingested_total", Help: "Events acknowledged by Kafka.",
+	})
+	produceErrors = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "capture_kafka_produce_errors_total", Help: "Kafka produce failures.",
+	})
+	// Dropped counts events capture did not write, by cause.
+	Dropped = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "capture_events_dropped_total", Help: "Events dropped, by cause.",
+	}, []string{"cause"})
+	batchSize = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "capture_event_batch_size",
+		Help:    "Events per produced request.",
+		Buckets: []float64{1, 10, 25, 50, 75, 100, 250, 500, 750, 1000},
+	})
+)
+
+// Kafka is the Kafka sink.
+type Kafka struct {
+	producer *kafka.Producer
+	topics   Topics
+}
+
+// NewKafka returns a sink writing through producer.
+func NewKafka(producer *kafka.Producer, topics Topics) *Kafka {
+	return &Kafka{producer: producer, topics: topics}
+}
+
+// Topics returns the configured topics.
+func (k *Kafka) Topics() Topics { return k.topics }
+
+// Route returns the topic, key (nil = unkeyed) and whether the
+// force_disable_person_processing header is set, by the reference's
+// precedence: DLQ > historical > restriction overflow > limiter overflow > main.
+// Warnings, heatmaps and exceptions ignore overflow.
+func (t Topics) Route(m *Message) (topic string, key []byte, disablePersons bool) {
+	e := &m.Event
+	disablePersons = m.SkipPersonProcessing
+	keyed := func() []byte {
+		if m.SkipPersonProcessing {
+			return nil
+		}
+		return []byte(e.Key())
+	}
+	switch m.DataType {
+	case event.SnapshotMain:
+		topic = t.Replay
+		if m.ForceOverflow {
+			topic = t.ReplayOverflow
+		}
+		return topic, []byte(sessionID(e)), disablePersons
+	}
+	if m.RedirectDLQ {
+		return t.DLQ, keyed(), disablePersons
+	}
+	switch m.DataType {
+	case event.ClientIngestionWarning:
+		return t.ClientWarnings, keyed(), disablePersons
+	case event.HeatmapMain:
+		return t.Heatmaps, keyed(), disablePersons
+	case event.ExceptionMain:
+		return t.Exceptions, keyed(), disablePersons
+	}
+	switch {
+	case m.DataType == event.AnalyticsHistorical:
+		return t.Historical, keyed(), disablePersons
+	case m.ForceOverflow:
+		return t.Overflow, keyed(), disablePersons
+	case m.Overflow == OverflowForced:
+		return t.Overflow, nil, true
+	case m.Overflow == OverflowRateLimited:
+		return t.Overflow, keyed(), disablePersons
+	}
+	return t.Main, keyed(), disablePersons
+}
+
+func sessionID(e *types.CapturedEvent) string {
+	if e.SessionID != nil {
+		return *e.SessionID
+	}
+	return ""
+}
+
+// Record builds the Kafka record of m.
+func (t Topics) Record(m *Message, value []byte) *kgo.Record {
+	topic, key, disablePersons := t.Route(m)
+	h := m.Event.ToHeaders()
+	hist := topic == t.Historical
+	h.HistoricalMigration = &hist
+	if disablePersons {
+		h.ForceDisablePersonProcessing = &disablePersons
+	}
+	return &kgo.Record{Topic: topic, Key: key, Value: value, Headers: h.ToKafka()}
+}
+
+// Send produces every message and waits for all acknowledgements. Messages
+// are enqueued in order; the first failure fails the request (503, or 413
+// for a message over the broker's size limit), and the client retries the
+// whole request (downstream deduplicates by uuid).
+func (k *Kafka) Send(ctx context.Context, msgs []Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	// The client may hang up; what was enqueued must still get its answer.
+	ctx = context.WithoutCancel(ctx)
+	recs := make([]*kgo.Record, len(msgs))
+	size := 0
+	for i := range msgs {
+		size += len(msgs[i].Event.Data) + 256
+	}
+	buf := make([]byte, 0, size)
+	for i := range msgs {
+		start := len(buf)
+		buf = msgs[i].Event.AppendJSON(buf)
+		recs[i] = k.topics.Record(&msgs[i], buf[start:len(buf):len(buf)])
+	}
+	batchSize.Observe(float64(len(msgs)))
+	return k.produce(ctx, recs)
+}
+
+// SendRecords produces prepared records (used by the recordings path).
+func (k *Kafka) SendRecords(ctx context.Context, recs ...*kgo.Record) error {
+	return k.produce(context.WithoutCancel(ctx), recs)
+}
+
+func (k *Kafka) produce(ctx context.Context, recs []*kgo.Record) error {
+	errs := k.producer.Produce(ctx, recs...)
+	var first error
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		produceErrors.Inc()
+		if first == nil {
+			first = err
+		}
+	}
+	ingested.Add(float64(ok))
+	if first == nil {
+		return nil
+	}
+	if errors.Is(first, kerr.MessageTooLarge) || errors.Is(first, kerr.RecordListTooLarge) {
+		Dropped.WithLabelValues("kafka_message_size").Inc()
+		return apierr.Wrap(apierr.EventTooBig, "event rejected by kafka for its size", first)
+	}
+	Dropped.WithLabelValues("kafka_write_error").Add(float64(len(recs) - ok))
+	return apierr.Wrap(apierr.RetryableSink, "", first)
+}

@@ -1,0 +1,209 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hoggo/capture/internal/api"
+	"github.com/hoggo/capture/internal/limits"
+	"github.com/hoggo/capture/internal/sink"
+	"github.com/hoggo/common/kafka"
+	"github.com/hoggo/common/limiters"
+	"github.com/hoggo/common/redis"
+)
+
+// quotaRefresh is how often billing quota sets are re-read from Redis.
+const quotaRefresh = 5 * time.Second
+
+// shutdownDrain bounds the graceful shutdown of in-flight requests.
+const shutdownDrain = 30 * time.Second
+
+// Options carry dependencies a caller (devstack, tests, benchmarks) builds
+// itself; zero values make Run build them from Config.
+type Options struct {
+	// Listener to serve on instead of listening on Config.Address.
+	Listener net.Listener
+	// Now replaces the clock.
+	Now func() time.Time
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Ready is called with the bound address once the server accepts requests.
+	Ready func(addr string)
+}
+
+// Run serves capture until ctx is cancelled, then drains and returns.
+func Run(ctx context.Context, cfg Config) error {
+	return RunWithOptions(ctx, cfg, Options{})
+}
+
+// RunWithOptions is Run with injected dependencies.
+func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	kcfg := cfg.Kafka
+	if kcfg.ProducerMessageMaxBytes == nil {
+		kcfg.ProducerMessageMaxBytes = &cfg.KafkaProducerMessageMaxBytes
+	}
+	if kcfg.ProducerRetries == nil {
+		kcfg.ProducerRetries = &cfg.KafkaProducerMaxRetries
+	}
+	producer, err := kafka.NewProducer(ctx, kcfg)
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	defer producer.Close()
+
+	var bg sync.WaitGroup
+	defer bg.Wait()
+	defer cancel()
+	goRun := func(name string, run func(context.Context) error) {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			if err := run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("background task stopped", "task", name, "error", err)
+			}
+		}()
+	}
+
+	rdb, err := redis.New(ctx, cfg.RedisURL, redis.Options{
+		Timeout: time.Duration(cfg.RedisResponseTimeoutMs) * time.Millisecond,
+	})
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	defer rdb.Close()
+
+	mode := api.ModeEvents
+	if cfg.mode() == "recordings" {
+		mode = api.ModeRecordings
+	}
+	pol := &limits.Policies{}
+	quota := func(r limiters.Resource) *limiters.RedisLimiter {
+		l := limiters.NewQuotaLimiter(rdb, r, cfg.RedisKeyPrefix, quotaRefresh, limiters.WithService("capture"), limiters.WithLogger(log))
+		goRun("quota "+string(r), l.Run)
+		return l
+	}
+	onDrop := func(cause string, n int) { sink.Dropped.WithLabelValues(cause).Add(float64(n)) }
+	if mode == api.ModeRecordings {
+		pol.Quota = &limits.Quota{Resource: "recordings", Global: quota(limiters.ResourceRecordings), OnDrop: onDrop}
+		replay := limiters.NewOverflowSetLimiter(rdb, limiters.ResourceReplay, cfg.RedisKeyPrefix, quotaRefresh, limiters.WithLogger(log))
+		goRun("replay overflow", replay.Run)
+		pol.ReplayOverflow = replay
+	} else {
+		pol.Quota = &limits.Quota{
+			Resource: "events",
+			Global:   quota(limiters.ResourceEvents),
+			Scoped:   limits.ScopedDefaults(quota(limiters.ResourceExceptions), quota(limiters.ResourceSurveys), quota(limiters.ResourceLLMEvents)),
+			OnDrop:   onDrop,
+		}
+	}
+	if strings.TrimSpace(cfg.DropEventsByTokenDistinctID) != "" {
+		pol.Dropper = limiters.NewTokenDropper(cfg.DropEventsByTokenDistinctID)
+	}
+	if cfg.OverflowEnabled {
+		pol.Overflow = limiters.NewOverflowLimiter(cfg.OverflowPerSecondLimit, cfg.OverflowBurstLimit, cfg.IngestionForceOverflowByTokenDistinctID)
+		goRun("overflow cleanup", pol.Overflow.Run)
+	}
+	if cfg.EventRestrictionsEnabled {
+		rrdb := rdb
+		if cfg.EventRestrictionsRedisURL != "" {
+			if rrdb, err = redis.New(ctx, cfg.EventRestrictionsRedisURL, redis.Options{
+				Timeout: time.Duration(cfg.RedisResponseTimeoutMs) * time.Millisecond,
+			}); err != nil {
+				return fmt.Errorf("capture: event restrictions: %w", err)
+			}
+			defer rrdb.Close()
+		}
+		pol.Restrictions = limits.NewRestrictions(rrdb,
+			time.Duration(cfg.EventRestrictionsRefreshIntervalSecs)*time.Second,
+			time.Duration(cfg.EventRestrictionsFailOpenAfterSecs)*time.Second, log)
+		goRun("event restrictions", pol.Restrictions.Run)
+	}
+
+	replayTopic := cfg.KafkaTopic
+	if mode == api.ModeRecordings && replayTopic == "events_plugin_ingestion" {
+		replayTopic = defaultReplayTopic
+	}
+	snk := sink.NewKafka(producer, sink.Topics{
+		Main:           cfg.KafkaTopic,
+		Overflow:       cfg.KafkaOverflowTopic,
+		Historical:     cfg.KafkaHistoricalTopic,
+		ClientWarnings: cfg.KafkaClientIngestionWarningTopic,
+		Exceptions:     cfg.exceptionsTopic(),
+		Heatmaps:       cfg.KafkaHeatmapsTopic,
+		DLQ:            cfg.KafkaDLQTopic,
+		Replay:         replayTopic,
+		ReplayOverflow: cfg.KafkaReplayOverflowTopic,
+	})
+	eventMax := api.BatchBodySize * 5
+	if mode == api.ModeRecordings {
+		eventMax = cfg.KafkaProducerMessageMaxBytes
+	}
+	srv := api.New(api.Options{
+		Mode:                   mode,
+		Sink:                   snk,
+		Policies:               pol,
+		Now:                    o.Now,
+		EventMaxBytes:          eventMax,
+		BodyChunkReadTimeout:   time.Duration(cfg.BodyChunkReadTimeoutMs) * time.Millisecond,
+		RerouteHistorical:      cfg.EnableHistoricalRerouting,
+		RerouteHistoricalAfter: time.Duration(cfg.HistoricalReroutingThresholdDays) * 24 * time.Hour,
+		Live:                   producer.Healthy,
+	})
+	var metrics http.Handler
+	if cfg.ExportPrometheus {
+		metrics = promhttp.Handler()
+	}
+	handler := srv.Router(metrics)
+	if cfg.RequestTimeoutSeconds > 0 {
+		handler = http.TimeoutHandler(handler, time.Duration(cfg.RequestTimeoutSeconds)*time.Second,
+			`{"status":503,"code":"service_unavailable","error":"service unavailable: request timeout"}`)
+	}
+
+	ln := o.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Address); err != nil {
+			return fmt.Errorf("capture: listen on %s: %w", cfg.Address, err)
+		}
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	if cfg.HTTP1HeaderReadTimeoutMs > 0 {
+		hs.ReadHeaderTimeout = time.Duration(cfg.HTTP1HeaderReadTimeoutMs) * time.Millisecond
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	log.Info("capture listening", "address", ln.Addr().String(), "mode", string(mode))
+	if o.Ready != nil {
+		o.Ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("capture: serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownDrain)
+	defer scancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("capture: shutdown: %w", err)
+	}
+	return nil
+}
