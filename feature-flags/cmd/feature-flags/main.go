@@ -1,12 +1,28 @@
-// Command feature-flags is a placeholder until its issue lands.
+// Command feature-flags runs the flag evaluation service configured from the
+// environment (see the module README).
 package main
 
 import (
-	"fmt"
+	"context"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
+
+	flags "github.com/hoggo/feature-flags"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "feature-flags: not implemented yet")
-	os.Exit(1)
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+	cfg, err := flags.LoadConfig()
+	if err != nil {
+		slog.Error("config", "err", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := flags.Run(ctx, cfg); err != nil {
+		slog.Error("feature-flags stopped", "err", err)
+		os.Exit(1)
+	}
 }

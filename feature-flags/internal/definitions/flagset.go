@@ -33,6 +33,7 @@ type FlagSet struct {
 	depTarget map[*matching.Filter]int
 	// StaticCohortIDs lists the ids of static cohorts in Cohorts.
 	StaticCohortIDs []int
+	needs           []Needs
 }
 
 // NewFlagSet prepares flags and cohorts for evaluation.
@@ -85,6 +86,7 @@ func NewFlagSet(flags []*Flag, cohortList []*cohorts.Cohort) *FlagSet {
 		}
 	}
 	s.order()
+	s.analyse()
 	return s
 }
 
@@ -159,4 +161,75 @@ func (s *FlagSet) Closure(keys []string) map[int]bool {
 		}
 	}
 	return out
+}
+
+// Needs describes which stored data a flag's evaluation reads.
+type Needs struct {
+	// PersonKeys are person property keys read by conditions (including
+	// early-access keys); a request that overrides all of them needs no
+	// person lookup unless Cohorts is set.
+	PersonKeys []string
+	// Cohorts is set when a condition has a cohort filter.
+	Cohorts bool
+	// GroupIndexes are group type indexes the flag aggregates on or filters by.
+	GroupIndexes []int
+	// GroupKeys are group property keys read, by group type index.
+	GroupKeys map[int][]string
+}
+
+// NeedsOf returns what flag i reads (computed once per FlagSet).
+func (s *FlagSet) NeedsOf(i int) *Needs {
+	return &s.needs[i]
+}
+
+func (s *FlagSet) analyse() {
+	s.needs = make([]Needs, len(s.Flags))
+	for i, f := range s.Flags {
+		n := &s.needs[i]
+		n.GroupKeys = map[int][]string{}
+		addGroup := func(idx int) {
+			for _, g := range n.GroupIndexes {
+				if g == idx {
+					return
+				}
+			}
+			n.GroupIndexes = append(n.GroupIndexes, idx)
+		}
+		if a := f.Filters.AggregationGroupTypeIndex; a != nil {
+			addGroup(*a)
+		}
+		if f.Filters.FeatureEnrollment {
+			n.PersonKeys = append(n.PersonKeys, "$feature_enrollment/"+f.Key)
+		}
+		conds := append(append([]Condition(nil), f.Filters.Groups...), f.Filters.SuperGroups...)
+		for ci := range conds {
+			c := &conds[ci]
+			agg := c.Aggregation(f)
+			if agg != nil {
+				addGroup(*agg)
+			}
+			for _, p := range c.Properties {
+				switch p.Type {
+				case "cohort":
+					n.Cohorts = true
+				case "flag":
+				case "group":
+					idx := agg
+					if p.GroupTypeIndex != nil {
+						idx = p.GroupTypeIndex
+					}
+					if idx != nil {
+						addGroup(*idx)
+						n.GroupKeys[*idx] = append(n.GroupKeys[*idx], p.Key)
+					}
+				default:
+					if agg != nil && p.Type != "person" {
+						n.GroupKeys[*agg] = append(n.GroupKeys[*agg], p.Key)
+					} else {
+						n.PersonKeys = append(n.PersonKeys, p.Key)
+					}
+				}
+			}
+		}
+	}
 }

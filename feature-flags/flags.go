@@ -1,0 +1,227 @@
+// Package flags is the feature-flags service: it answers POST /flags (and the
+// legacy /decide shapes) with PostHog's exact flag matching semantics, and
+// serves flag definitions to server SDKs for local evaluation. Config is
+// read from the reference's environment variables; Run starts the service.
+package flags
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+	_ "time/tzdata" // team timezones must resolve in minimal containers
+
+	"github.com/caarlos0/env/v11"
+	"github.com/jackc/pgx/v5/pgxpool"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/hoggo/feature-flags/internal/api"
+	"github.com/hoggo/feature-flags/internal/auth"
+	"github.com/hoggo/feature-flags/internal/store"
+)
+
+// Config is the service configuration, with the Rust service's env names and
+// defaults.
+type Config struct {
+	Address                 string  `env:"ADDRESS" envDefault:"0.0.0.0:3001"`
+	WriteDatabaseURL        string  `env:"WRITE_DATABASE_URL" envDefault:"postgres://posthog:posthog@localhost:5432/posthog"`
+	ReadDatabaseURL         string  `env:"READ_DATABASE_URL" envDefault:"postgres://posthog:posthog@localhost:5432/posthog"`
+	PersonsWriteDatabaseURL string  `env:"PERSONS_WRITE_DATABASE_URL"`
+	PersonsReadDatabaseURL  string  `env:"PERSONS_READ_DATABASE_URL"`
+	MaxConcurrency          int     `env:"MAX_CONCURRENCY" envDefault:"1000"`
+	MaxPGConnections        int32   `env:"MAX_PG_CONNECTIONS" envDefault:"10"`
+	AcquireTimeoutSecs      int     `env:"ACQUIRE_TIMEOUT_SECS" envDefault:"20"`
+	IdleTimeoutSecs         int     `env:"IDLE_TIMEOUT_SECS" envDefault:"300"`
+	NonPersonsReaderStmtMS  int     `env:"NON_PERSONS_READER_STATEMENT_TIMEOUT_MS" envDefault:"5000"`
+	PersonsReaderStmtMS     int     `env:"PERSONS_READER_STATEMENT_TIMEOUT_MS" envDefault:"5000"`
+	WriterStmtMS            int     `env:"WRITER_STATEMENT_TIMEOUT_MS" envDefault:"10000"`
+	RedisURL                string  `env:"REDIS_URL" envDefault:"redis://localhost:6379/"`
+	RedisReaderURL          string  `env:"REDIS_READER_URL"`
+	FlagsRedisURL           string  `env:"FLAGS_REDIS_URL"`
+	BillingLimiterTTLSecs   int     `env:"BILLING_LIMITER_CACHE_TTL_SECS" envDefault:"5"`
+	EnableMetrics           bool    `env:"ENABLE_METRICS" envDefault:"false"`
+	TeamIDsToTrack          string  `env:"TEAM_IDS_TO_TRACK" envDefault:"all"`
+	FlagDefinitionsRate     int     `env:"FLAG_DEFINITIONS_DEFAULT_RATE_PER_MINUTE" envDefault:"600"`
+	FlagsRateLimitEnabled   bool    `env:"FLAGS_RATE_LIMIT_ENABLED" envDefault:"false"`
+	FlagsRateLimitLogOnly   bool    `env:"FLAGS_RATE_LIMIT_LOG_ONLY" envDefault:"true"`
+	FlagsBucketCapacity     int     `env:"FLAGS_BUCKET_CAPACITY" envDefault:"500"`
+	FlagsBucketReplenish    float64 `env:"FLAGS_BUCKET_REPLENISH_RATE" envDefault:"10.0"`
+	// DefinitionsCacheSecs is how long a team's flag set and team row are
+	// kept in process before being reloaded (hoggo-specific; the reference
+	// reads the HyperCache on every request).
+	DefinitionsCacheSecs int `env:"FLAGS_DEFINITIONS_CACHE_SECS" envDefault:"5"`
+}
+
+// LoadConfig reads Config from the environment.
+func LoadConfig() (Config, error) {
+	cfg, err := env.ParseAs[Config]()
+	if err != nil {
+		return Config{}, fmt.Errorf("feature-flags config: %w", err)
+	}
+	if cfg.PersonsReadDatabaseURL == "" {
+		cfg.PersonsReadDatabaseURL = cfg.ReadDatabaseURL
+	}
+	if cfg.PersonsWriteDatabaseURL == "" {
+		cfg.PersonsWriteDatabaseURL = cfg.WriteDatabaseURL
+	}
+	if cfg.FlagsBucketCapacity <= 0 || cfg.FlagsBucketReplenish <= 0 {
+		return Config{}, errors.New("feature-flags config: FLAGS_BUCKET_CAPACITY and FLAGS_BUCKET_REPLENISH_RATE must be positive")
+	}
+	return cfg, nil
+}
+
+// Service is a configured, started set of connections and handlers.
+type Service struct {
+	Handler http.Handler
+	Store   *store.Store
+	close   func()
+}
+
+// Close releases the service's connections.
+func (s *Service) Close() { s.close() }
+
+// New connects to Postgres and Redis and builds the HTTP handler. Background
+// work (quota refresh) stops when ctx ends.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.PersonsReadDatabaseURL == "" {
+		cfg.PersonsReadDatabaseURL = cfg.ReadDatabaseURL
+	}
+	if cfg.PersonsWriteDatabaseURL == "" {
+		cfg.PersonsWriteDatabaseURL = cfg.WriteDatabaseURL
+	}
+	var pools []*pgxpool.Pool
+	closeAll := func() {
+		for _, p := range pools {
+			p.Close()
+		}
+	}
+	open := func(url string, stmtMS int) (*pgxpool.Pool, error) {
+		pc, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("parse database url: %w", err)
+		}
+		pc.MaxConns = max(cfg.MaxPGConnections, 1)
+		pc.MaxConnIdleTime = time.Duration(cfg.IdleTimeoutSecs) * time.Second
+		pc.MaxConnLifetime = 30 * time.Minute
+		pc.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(stmtMS)
+		p, err := pgxpool.NewWithConfig(ctx, pc)
+		if err != nil {
+			return nil, fmt.Errorf("connect postgres: %w", err)
+		}
+		pools = append(pools, p)
+		return p, nil
+	}
+	var pg store.Pools
+	var err error
+	if pg.NonPersonsReader, err = open(cfg.ReadDatabaseURL, cfg.NonPersonsReaderStmtMS); err != nil {
+		closeAll()
+		return nil, err
+	}
+	if pg.NonPersonsWriter, err = open(cfg.WriteDatabaseURL, cfg.WriterStmtMS); err != nil {
+		closeAll()
+		return nil, err
+	}
+	if pg.PersonsReader, err = open(cfg.PersonsReadDatabaseURL, cfg.PersonsReaderStmtMS); err != nil {
+		closeAll()
+		return nil, err
+	}
+	if pg.PersonsWriter, err = open(cfg.PersonsWriteDatabaseURL, cfg.WriterStmtMS); err != nil {
+		closeAll()
+		return nil, err
+	}
+	var rdb goredis.UniversalClient
+	var flagsRedis goredis.UniversalClient
+	if cfg.RedisURL != "" {
+		opts, err := goredis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("parse REDIS_URL: %w", err)
+		}
+		rdb = goredis.NewClient(opts)
+		flagsRedis = rdb
+	}
+	if cfg.FlagsRedisURL != "" {
+		opts, err := goredis.ParseURL(cfg.FlagsRedisURL)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("parse FLAGS_REDIS_URL: %w", err)
+		}
+		flagsRedis = goredis.NewClient(opts)
+	}
+	ttl := time.Duration(cfg.DefinitionsCacheSecs) * time.Second
+	st := store.New(pg, flagsRedis, store.Options{TeamTTL: ttl, FlagsTTL: ttl, NegativeTeamTTL: ttl})
+	var quota *store.QuotaSet
+	if rdb != nil {
+		quota = store.NewQuotaSet(rdb, "feature_flag_requests", time.Duration(max(cfg.BillingLimiterTTLSecs, 1))*time.Second)
+		go quota.Run(ctx)
+	}
+	srv := &api.Server{Store: st, Quota: quota, Log: log, Auth: &auth.PersonalKeys{DB: pg.NonPersonsReader, Writer: pg.NonPersonsWriter}}
+	h := srv.Routes(cfg.EnableMetrics)
+	if cfg.MaxConcurrency > 0 {
+		h = limitConcurrency(h, cfg.MaxConcurrency)
+	}
+	return &Service{Handler: h, Store: st, close: func() {
+		closeAll()
+		if rdb != nil {
+			_ = rdb.Close()
+		}
+		if flagsRedis != nil && flagsRedis != rdb {
+			_ = flagsRedis.Close()
+		}
+	}}, nil
+}
+
+// limitConcurrency bounds in-flight requests; excess requests wait.
+func limitConcurrency(next http.Handler, n int) http.Handler {
+	sem := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case sem <- struct{}{}:
+		case <-r.Context().Done():
+			return
+		}
+		defer func() { <-sem }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Run serves until ctx is cancelled, then drains in-flight requests.
+func Run(ctx context.Context, cfg Config) error {
+	ln, err := net.Listen("tcp", cfg.Address)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Address, err)
+	}
+	return Serve(ctx, cfg, ln)
+}
+
+// Serve is Run on an existing listener (tests use port 0).
+func Serve(ctx context.Context, cfg Config, ln net.Listener) error {
+	log := slog.Default().With("service", "feature-flags")
+	svc, err := New(ctx, cfg, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer svc.Close()
+	hs := &http.Server{Handler: svc.Handler, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

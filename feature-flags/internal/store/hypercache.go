@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/klauspost/compress/zstd"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/hoggo/feature-flags/internal/definitions"
+	"github.com/hoggo/feature-flags/internal/metrics"
+)
+
+// Django's cache prefix (KEY_PREFIX "posthog", version 1).
+const djangoPrefix = "posthog:1:"
+
+// FlagsCacheKey is the HyperCache key of a team's flag definitions.
+func FlagsCacheKey(teamID int) string {
+	return djangoPrefix + "cache/teams/" + strconv.Itoa(teamID) + "/feature_flags/flags.json"
+}
+
+// ConfigCacheKey is the HyperCache key of a token's remote config blob.
+func ConfigCacheKey(token string) string {
+	return djangoPrefix + "cache/team_tokens/" + token + "/array/config.json"
+}
+
+var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(64<<20))
+
+// errMissing is the HyperCache's "known empty" marker.
+var errMissing = errors.New("hypercache: missing")
+
+// getHyperCache reads and decodes a HyperCache value: zstd when compressed,
+// then a pickled Python str holding JSON. (nil, nil) when the key is absent.
+func (s *Store) getHyperCache(ctx context.Context, key string) ([]byte, error) {
+	if s.redis == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opt.RedisTimeout)
+	defer cancel()
+	b, err := s.redis.Get(ctx, key).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("hypercache get %s: %w", key, err)
+	}
+	return DecodeHyperCache(b)
+}
+
+// DecodeHyperCache decodes a HyperCache value to its JSON text.
+func DecodeHyperCache(b []byte) ([]byte, error) {
+	if len(b) >= 4 && binary.LittleEndian.Uint32(b) == 0xFD2FB528 {
+		out, err := zstdDecoder.DecodeAll(b, nil)
+		if err != nil {
+			return nil, fmt.Errorf("hypercache zstd: %w", err)
+		}
+		b = out
+	}
+	if len(b) > 0 && b[0] == 0x80 {
+		s, err := unpickleString(b)
+		if err != nil {
+			return nil, err
+		}
+		b = s
+	}
+	if string(b) == "__missing__" {
+		return nil, errMissing
+	}
+	return b, nil
+}
+
+// unpickleString decodes a pickle (protocol 2+) whose value is one str, the
+// shape Django's cache writes for a JSON string.
+func unpickleString(b []byte) ([]byte, error) {
+	i := 0
+	for i < len(b) {
+		op := b[i]
+		i++
+		switch op {
+		case 0x80: // PROTO
+			i++
+		case 0x95: // FRAME
+			i += 8
+		case 0x8c: // SHORT_BINUNICODE
+			if i >= len(b) {
+				return nil, errors.New("pickle: truncated")
+			}
+			n := int(b[i])
+			i++
+			return slice(b, i, n)
+		case 'X': // BINUNICODE
+			if i+4 > len(b) {
+				return nil, errors.New("pickle: truncated")
+			}
+			n := int(binary.LittleEndian.Uint32(b[i:]))
+			return slice(b, i+4, n)
+		case 0x8d: // BINUNICODE8
+			if i+8 > len(b) {
+				return nil, errors.New("pickle: truncated")
+			}
+			n := int(binary.LittleEndian.Uint64(b[i:]))
+			return slice(b, i+8, n)
+		default:
+			return nil, fmt.Errorf("pickle: unsupported opcode 0x%02x", op)
+		}
+	}
+	return nil, errors.New("pickle: no string")
+}
+
+func slice(b []byte, at, n int) ([]byte, error) {
+	if n < 0 || at+n > len(b) {
+		return nil, errors.New("pickle: truncated")
+	}
+	return b[at : at+n], nil
+}
+
+func (s *Store) flagsFromRedis(ctx context.Context, teamID int) (*definitions.CacheEntry, error) {
+	b, err := s.getHyperCache(ctx, FlagsCacheKey(teamID))
+	if errors.Is(err, errMissing) {
+		metrics.HypercacheGets.WithLabelValues("hit_redis", "feature_flags", "flags.json").Inc()
+		return &definitions.CacheEntry{Flags: []*definitions.Flag{}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		metrics.HypercacheGets.WithLabelValues("missing", "feature_flags", "flags.json").Inc()
+		return nil, nil
+	}
+	var entry definitions.CacheEntry
+	if err := json.Unmarshal(b, &entry); err != nil {
+		return nil, fmt.Errorf("decode flags cache: %w", err)
+	}
+	if entry.Flags == nil {
+		entry.Flags = []*definitions.Flag{}
+	}
+	metrics.HypercacheGets.WithLabelValues("hit_redis", "feature_flags", "flags.json").Inc()
+	return &entry, nil
+}
+
+// RemoteConfig returns the Django RemoteConfig blob of a token, nil when
+// absent.
+func (s *Store) RemoteConfig(ctx context.Context, token string) (map[string]any, error) {
+	b, err := s.getHyperCache(ctx, ConfigCacheKey(token))
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("decode remote config: %w", err)
+	}
+	return m, nil
+}
