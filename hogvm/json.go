@@ -201,6 +201,7 @@ type jsonWriter struct {
 	sb     *strings.Builder
 	indent int
 	marked []any
+	state  bool // VMState encoding: closures as objects, error payloads kept
 }
 
 func (w *jsonWriter) newline(depth int) {
@@ -290,8 +291,16 @@ func (w *jsonWriter) value(v Value, depth int, top bool) {
 		}
 		w.object(keys, vals, depth)
 	case KindClosure:
+		if w.state {
+			w.stateClosure(v.closure())
+			return
+		}
 		w.callableString(v.closure().Callable)
 	case KindCallable:
+		if w.state {
+			w.stateCallable(v.callable())
+			return
+		}
 		w.callableString(v.callable())
 	}
 }

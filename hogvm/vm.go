@@ -268,6 +268,7 @@ func (m *machine) finish(v Value) *Result {
 func (m *machine) suspend(name string, args []Value) *Result {
 	m.syncDuration += time.Since(m.start)
 	m.async++
+	m.snapshot()
 	return &Result{AsyncFunctionName: name, AsyncFunctionArgs: args, State: &State{m: m}, Ops: m.ops}
 }
 
