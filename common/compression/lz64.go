@@ -68,14 +68,31 @@ func DecompressLZ64(src []byte, maxSize int) ([]byte, error) {
 	return out, nil
 }
 
-// lzBitReader reads the bit stream lz-string packs six bits per character,
-// least significant bit of each code first.
+// lzBitReader reads the bit stream lz-string packs six bits per character:
+// each character's bits are consumed from its most significant bit down,
+// and each read value is assembled least significant bit first. Characters
+// are bit-reversed into an accumulator so a read is a mask and a shift.
 type lzBitReader struct {
-	src      []byte
-	pos      int // next byte of src to consider
-	val      int
-	position int
+	src []byte
+	pos int    // next byte of src to consider
+	acc uint64 // pending bits, next bit lowest
+	n   uint   // number of pending bits
 }
+
+// rev6 maps a 6-bit character value to its bits reversed. '=' (64) has no
+// bits set in the six positions read, as in lz-string.
+var rev6 = func() (t [65]uint8) {
+	for v := range t {
+		var r uint8
+		for b := 0; b < 6; b++ {
+			if v&(1<<b) != 0 {
+				r |= 1 << (5 - b)
+			}
+		}
+		t[v] = r
+	}
+	return t
+}()
 
 func (r *lzBitReader) nextChar() (int, bool) {
 	for r.pos < len(r.src) {
@@ -88,36 +105,26 @@ func (r *lzBitReader) nextChar() (int, bool) {
 	return 0, false
 }
 
-// readBit returns the next bit. Like the reference decoder it fails as soon
-// as a character is exhausted and no further character exists, even if the
-// bit just read was the last one needed; valid streams always end with
-// padding, so only truncated input hits this.
-func (r *lzBitReader) readBit() (uint32, bool) {
-	res := r.val & r.position
-	r.position >>= 1
-	if r.position == 0 {
-		r.position = 32
+func (r *lzBitReader) push(v int) {
+	r.acc |= uint64(rev6[v]) << r.n
+	r.n += 6
+}
+
+// readBits reads k bits. Like the reference decoder it fails when a read
+// consumes the last bit of the last character (that decoder fetches the
+// next character eagerly and stops when there is none); valid streams
+// always end with padding bits, so only truncated input hits this.
+func (r *lzBitReader) readBits(k uint) (uint32, bool) {
+	for r.n <= k {
 		v, ok := r.nextChar()
 		if !ok {
 			return 0, false
 		}
-		r.val = v
+		r.push(v)
 	}
-	if res != 0 {
-		return 1, true
-	}
-	return 0, true
-}
-
-func (r *lzBitReader) readBits(n uint) (uint32, bool) {
-	var res uint32
-	for i := uint(0); i < n; i++ {
-		b, ok := r.readBit()
-		if !ok {
-			return 0, false
-		}
-		res |= b << i
-	}
+	res := uint32(r.acc & (1<<k - 1))
+	r.acc >>= k
+	r.n -= k
 	return res, true
 }
 
@@ -133,12 +140,12 @@ func decompressLZ64Units(src []byte, limit int) ([]uint16, error) {
 	if limit <= 0 || limit > 1<<32-1 {
 		limit = 1<<32 - 1
 	}
-	r := lzBitReader{src: src, position: 32}
+	r := lzBitReader{src: src}
 	first, ok := r.nextChar()
 	if !ok {
 		return []uint16{}, nil
 	}
-	r.val = first
+	r.push(first)
 
 	invalid := fmt.Errorf("%w: truncated or corrupt stream", ErrInvalidLZ64)
 	tooLarge := func() error { return fmt.Errorf("%w: more than %d UTF-16 units", ErrTooLarge, limit) }
