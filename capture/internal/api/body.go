@@ -45,6 +45,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int) ([]
 			case errors.As(err, &mbe):
 				return nil, apierr.New(apierr.EventTooBig, "request body exceeds the route limit")
 			case errors.Is(err, os.ErrDeadlineExceeded):
+				// Close after answering: net/http would otherwise try to
+				// drain the rest of the body the client is not sending.
+				w.Header().Set("Connection", "close")
 				return nil, apierr.New(apierr.BodyReadTimeout, "")
 			}
 			return nil, apierr.Wrap(apierr.RequestDecoding, "failed to read request body", err)

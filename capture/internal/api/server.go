@@ -36,7 +36,7 @@ const (
 
 // Options configure the handlers.
 type Options struct {
-	Mode Mode
+	Mode     Mode
 	Sink     *sink.Kafka
 	Policies *limits.Policies
 	// Now is the clock; nil means time.Now.

@@ -82,6 +82,12 @@ func Decode(in Input) (Decoded, error) {
 	}
 	if form.hasData {
 		payload = []byte(form.data)
+		// Form data is base64 in every SDK that sends forms; unwrap it on
+		// every path (the reference only does so on legacy paths, which
+		// leaves base64 forms on /i/v0/e and /batch unparseable).
+		if dec, ok := compression.OptimisticBase64(payload); ok && (compression.IsGzip(dec) || validUTF8(dec)) {
+			payload = dec
+		}
 	}
 
 	text, err := decompress(payload, out.Compression, in.Limit)
