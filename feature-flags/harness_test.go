@@ -158,7 +158,7 @@ func (e *env) person(teamID int, props string, distinctIDs ...string) int64 {
 }
 
 func (e *env) groupType(teamID int, name string, idx int) {
-	e.exec(`INSERT INTO posthog_grouptypemapping (team_id, project_id, group_type, group_type_index) VALUES ($1, $1, $2, $3)`, teamID, name, idx)
+	e.exec(`INSERT INTO posthog_grouptypemapping (team_id, project_id, group_type, group_type_index) VALUES ($1, $2, $3, $4)`, teamID, int64(teamID), name, idx)
 }
 
 func (e *env) group(teamID, idx int, key, props string) {
@@ -237,3 +237,5 @@ func (e *env) personalKey(scopes []string) string {
 	e.exec(`INSERT INTO posthog_personalapikey (id, label, secure_value, user_id, scopes) VALUES ($1, 'k', $2, $3, $4)`, uuid.NewString()[:20], auth.SecureValue(key), uid, scopes)
 	return key
 }
+
+func goredisZ(score float64, member string) goredis.Z { return goredis.Z{Score: score, Member: member} }
