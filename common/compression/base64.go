@@ -50,7 +50,7 @@ var strictStd = base64.StdEncoding.Strict()
 // padding required and canonical, trailing bits zero, no whitespace or line
 // breaks (Go's decoder would otherwise skip CR/LF).
 func DecodeBase64(b []byte) ([]byte, error) {
-	if bytes.IndexAny(b, "\r\n") >= 0 {
+	if bytes.ContainsAny(b, "\r\n") {
 		return nil, fmt.Errorf("decode base64: line break in input")
 	}
 	out := make([]byte, strictStd.DecodedLen(len(b)))

@@ -2,7 +2,6 @@ package types
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -36,7 +35,7 @@ func (t *MetricTime) UnmarshalJSON(b []byte) error {
 	}
 	v, err := time.ParseInLocation(metricTimeLayout, s, time.UTC)
 	if err != nil {
-		return errors.New("Invalid datetime format")
+		return fmt.Errorf("invalid metric datetime %q, want YYYY-MM-DD HH:MM:SS", s)
 	}
 	t.Time = v
 	return nil
@@ -99,11 +98,11 @@ func ParseErrorType(s string) (ErrorType, error) {
 	if rest, ok := strings.CutPrefix(s, "Bad HTTP Status:"); ok {
 		code, err := strconv.ParseUint(strings.TrimSpace(rest), 10, 16)
 		if err != nil {
-			return "", fmt.Errorf("Failed to parse HTTP status: %w", err)
+			return "", fmt.Errorf("parse HTTP status: %w", err)
 		}
 		return BadHTTPStatus(uint16(code)), nil
 	}
-	return "", fmt.Errorf("Unknown ErrorType: %s", s)
+	return "", fmt.Errorf("unknown error type %q", s)
 }
 
 // UnmarshalJSON implements json.Unmarshaler via ParseErrorType.
