@@ -77,12 +77,12 @@ func newEnv(t *testing.T) *env {
 	ropts := rdb.Options()
 	cfg := flags.Config{
 		ReadDatabaseURL: url, WriteDatabaseURL: url,
-		RedisURL:              fmt.Sprintf("redis://%s/%d", ropts.Addr, redisDB),
-		MaxPGConnections:      4,
+		RedisURL:               fmt.Sprintf("redis://%s/%d", ropts.Addr, redisDB),
+		MaxPGConnections:       4,
 		NonPersonsReaderStmtMS: 5000, PersonsReaderStmtMS: 5000, WriterStmtMS: 5000,
-		IdleTimeoutSecs:        60, BillingLimiterTTLSecs: 1,
-		DefinitionsCacheSecs:   0,
-		EnableMetrics:          true,
+		IdleTimeoutSecs: 60, BillingLimiterTTLSecs: 1,
+		DefinitionsCacheSecs: 0,
+		EnableMetrics:        true,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
