@@ -3,10 +3,99 @@ package api
 import (
 	"net/http"
 
-	"github.com/hoggo/capture/internal/apierr"
+	"github.com/hoggo/capture/internal/event"
+	"github.com/hoggo/capture/internal/limits"
+	"github.com/hoggo/capture/internal/payload"
+	"github.com/hoggo/capture/internal/recordings"
+	"github.com/hoggo/capture/internal/sink"
+	"github.com/hoggo/common/types"
 )
 
-// recordings handles /s (CAPTURE_MODE=recordings).
-func (s *Server) recordings(w http.ResponseWriter, r *http.Request, _ int) {
-	s.fail(w, r, apierr.New(apierr.ServiceUnavailable, "recordings not implemented"))
+var quotaLimitedBody = []byte(`{"status":"Ok","quota_limited":["recordings"]}`)
+
+// recordings handles /s (CAPTURE_MODE=recordings): all events of a request
+// become one $snapshot_items message keyed by the session id.
+func (s *Server) recordings(w http.ResponseWriter, r *http.Request, limit int) {
+	q, err := payload.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limited, err := s.captureRecording(w, r, q, limit)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+	case limited:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(quotaLimitedBody)
+	default:
+		respondOK(w, q.Beacon)
+	}
+}
+
+func (s *Server) captureRecording(w http.ResponseWriter, r *http.Request, q payload.Query, limit int) (quotaLimited bool, err error) {
+	raw, err := s.readBody(w, r, limit)
+	if err != nil {
+		return false, err
+	}
+	dec, err := payload.Decode(payload.Input{
+		Path:            r.URL.Path,
+		Query:           q,
+		ContentType:     r.Header.Get("Content-Type"),
+		ContentEncoding: r.Header.Get("Content-Encoding"),
+		Body:            raw,
+		Limit:           s.opts.EventMaxBytes,
+	})
+	if err != nil {
+		return false, err
+	}
+	body, err := payload.ParseRecordingBody(dec.Text)
+	if err != nil {
+		return false, err
+	}
+	token, err := event.ExtractToken(body)
+	if err != nil {
+		return false, err
+	}
+	receivedEvents.Add(float64(len(body.Events)))
+	pol := s.opts.Policies
+	if pol != nil && pol.Quota != nil && pol.Quota.Global != nil && pol.Quota.Global.IsLimited(token) {
+		sink.Dropped.WithLabelValues("recordings_over_quota").Add(float64(len(body.Events)))
+		return true, nil
+	}
+	now := s.opts.Now()
+	sentAt := q.SentAt
+	if !body.SentAt.IsZero() {
+		sentAt = body.SentAt
+	}
+	ctx := &event.Context{
+		Token:               token,
+		Now:                 now,
+		NowString:           types.FormatTimestamp(now),
+		SentAt:              sentAt,
+		ClientIP:            clientIP(r),
+		HistoricalMigration: body.HistoricalMigration,
+	}
+	ce, err := recordings.Build(ctx, body.Events, r.Header.Get("User-Agent"))
+	if err != nil {
+		return false, err
+	}
+	m := sink.Message{Event: ce, DataType: event.SnapshotMain}
+	if pol != nil {
+		if pol.Restrictions != nil {
+			eff := pol.Restrictions.Check(token, limits.PipelineRecordings, limits.Subject{
+				DistinctID: ce.DistinctID, SessionID: *ce.SessionID, EventName: recordings.EventName, UUID: ce.UUID.String(),
+			})
+			if eff.Drop {
+				sink.Dropped.WithLabelValues("event_restriction_drop").Inc()
+				return false, nil
+			}
+			m.ForceOverflow = eff.ForceOverflow
+			m.SkipPersonProcessing = eff.SkipPersonProcessing
+		}
+		if pol.ReplayOverflow != nil && pol.ReplayOverflow.IsLimited(*ce.SessionID) {
+			m.ForceOverflow = true
+		}
+	}
+	return false, s.opts.Sink.Send(r.Context(), []sink.Message{m})
 }

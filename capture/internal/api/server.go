@@ -51,6 +51,9 @@ type Options struct {
 	RerouteHistoricalAfter time.Duration
 	// Readiness and liveness probes; nil means always healthy.
 	Live func() bool
+	// V1, when set, serves /i/v1/analytics/events (capture-v1 spec) in
+	// events mode; it handles its own methods and CORS.
+	V1 http.Handler
 }
 
 // Server holds the handlers' dependencies.
@@ -115,6 +118,10 @@ func (s *Server) Router(metrics http.Handler) http.Handler {
 			route(p, EventBodySize, s.analytics)
 		}
 		route("/batch", BatchBodySize, s.analytics)
+		if s.opts.V1 != nil {
+			r.Handle("/i/v1/analytics/events", s.opts.V1)
+			r.Handle("/i/v1/analytics/events/", s.opts.V1)
+		}
 		route("/test/black_hole", BatchBodySize, func(w http.ResponseWriter, r *http.Request, limit int) {
 			if _, err := s.readBody(w, r, limit); err != nil {
 				apierr.Write(w, apierr.From(err))

@@ -70,6 +70,19 @@ func ParseBody(text []byte, path string) (*Body, error) {
 	return b, nil
 }
 
+// ParseRecordingBody parses a /s payload: an array or a single event
+// object, where the event name is optional (RawRecording).
+func ParseRecordingBody(text []byte) (*Body, error) {
+	b, err := parseUnion(text)
+	if err != nil {
+		return nil, apierr.Wrap(apierr.RequestParsing, err.Error(), err)
+	}
+	if len(b.Events) == 0 {
+		return nil, apierr.New(apierr.EmptyBatch, "")
+	}
+	return b, nil
+}
+
 const noVariant = "data did not match any variant of untagged enum RawRequest"
 
 func parseUnion(text []byte) (*Body, error) {
