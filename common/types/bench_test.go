@@ -1,6 +1,8 @@
 package types
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,6 +17,17 @@ func BenchmarkCaptureEncode(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, payload); err != nil {
+			b.Fatal(err)
+		}
+		benchCaptureEncode(b, name, payload)
+		benchCaptureEncode(b, "compact_"+name, compact.Bytes())
+	}
+}
+
+func benchCaptureEncode(b *testing.B, name string, payload []byte) {
+	{
 		b.Run(name, func(b *testing.B) {
 			now := time.Date(2024, 4, 17, 14, 40, 56, 918578000, time.UTC)
 			var buf, data []byte

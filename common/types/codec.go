@@ -511,6 +511,12 @@ func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
+		if i+8 <= len(s) {
+			if j := skipPlainString(s, i); j != i {
+				i = j - 1
+				continue
+			}
+		}
 		c := s[i]
 		if !needsEscape[c] {
 			continue
@@ -538,6 +544,24 @@ func AppendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// skipPlainString is skipPlain for a string, allowing non-ASCII bytes.
+func skipPlainString(s string, i int) int {
+	for i+8 <= len(s) {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q := x ^ (lsb * '"')
+		bs := x ^ (lsb * '\\')
+		m := (x - lsb*0x20) &^ x
+		m |= (q - lsb) &^ q
+		m |= (bs - lsb) &^ bs
+		if m&msb != 0 {
+			return i
+		}
+		i += 8
+	}
+	return i
 }
 
 // needsEscape marks the bytes serde_json escapes in strings.

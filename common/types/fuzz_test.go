@@ -84,3 +84,24 @@ func FuzzCapturedEventJSON(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("plain ascii text that is long enough for words")
+	f.Add("0123456\"89abcdef\\x\x01\x1f\x7fé🦔\xff\u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := AppendJSONString(nil, s)
+		var back string
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("%q → invalid JSON %q: %v", s, out, err)
+		}
+		if want := string(bytes.ToValidUTF8([]byte(s), []byte("\uFFFD"))); back != want {
+			t.Fatalf("%q → %q → %q", s, out, back)
+		}
+		// The scanner agrees on the string's extent.
+		sc := scanner{b: out}
+		end, _, err := sc.str(0)
+		if err != nil || end != len(out) {
+			t.Fatalf("scanner on %q: end %d, %v", out, end, err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package types
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,12 +89,40 @@ var strSafe = func() (t [256]bool) {
 	return t
 }()
 
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// skipPlain skips 8-byte words of b from i that hold no control character,
+// '"' or '\\' (and, when ascii is set, no byte >= 0x80), so string scans and
+// escapes handle long plain runs a word at a time.
+func skipPlain(b []byte, i int, ascii bool) int {
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (lsb * '"')
+		bs := x ^ (lsb * '\\')
+		m := (x - lsb*0x20) &^ x
+		m |= (q - lsb) &^ q
+		m |= (bs - lsb) &^ bs
+		if ascii {
+			m |= x
+		}
+		if m&msb != 0 {
+			return i
+		}
+		i += 8
+	}
+	return i
+}
+
 // str returns the end of the string starting at i (at the opening quote),
 // and whether it contains escapes.
 func (s *scanner) str(i int) (end int, escaped bool, err error) {
 	b := s.b
 	i++
 	for {
+		i = skipPlain(b, i, true)
 		for i < len(b) && strSafe[b[i]] {
 			i++
 		}

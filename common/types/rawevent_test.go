@@ -1,6 +1,7 @@
 package types
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -262,5 +263,35 @@ func TestParseRawRequest(t *testing.T) {
 		if r, err := ParseRawRequest([]byte(in)); err == nil {
 			t.Errorf("%q parsed as %+v", in, r)
 		}
+	}
+}
+
+// Every special byte at every offset of a word is found by the word-at-a-time
+// skip, in strings and in the scanner.
+func TestSkipPlain(t *testing.T) {
+	specials := []byte{'"', '\\', 0x00, 0x1f, 0x80, 0xff}
+	for n := 8; n <= 24; n++ {
+		for pos := 0; pos < n; pos++ {
+			for _, c := range specials {
+				b := bytes.Repeat([]byte("a"), n)
+				b[pos] = c
+				if got := skipPlain(b, 0, true); got > pos {
+					t.Fatalf("skipPlain(%q) = %d past special at %d", b, got, pos)
+				}
+				if c < 0x80 {
+					if got := skipPlainString(string(b), 0); got > pos {
+						t.Fatalf("skipPlainString(%q) = %d past special at %d", b, got, pos)
+					}
+				}
+			}
+		}
+	}
+	// Bytes just outside the special sets are skipped.
+	b := []byte{0x20, '!', '#', '[', ']', 0x7f, 'z', '~', 0x20, 0x7f, 'a', 'b', 'c', 'd', 'e', 'f'}
+	if got := skipPlain(b, 0, true); got != 16 {
+		t.Fatalf("skipPlain stopped at %d", got)
+	}
+	if got := skipPlainString("é€🦔abcdefgh", 0); got != 16 {
+		t.Fatalf("skipPlainString stopped at %d on non-ASCII", got)
 	}
 }
