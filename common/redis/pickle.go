@@ -84,6 +84,10 @@ const (
 const (
 	maxPickleDepth = 1000
 	maxMemoIndex   = 1 << 20
+	// maxPickleNodes caps the values produced, so shared references
+	// (a list memoized and referenced many times, nested) cannot expand
+	// into an exponentially large result.
+	maxPickleNodes = 1 << 20
 )
 
 // Mutable containers stay behind pointers while loading, so a memoized list
@@ -101,7 +105,8 @@ func DecodePickle(data []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return plain(v, 0)
+	budget := maxPickleNodes
+	return plain(v, 0, &budget)
 }
 
 // DecodeDjango decodes a value written by Django's Redis cache backend: plain
@@ -620,9 +625,12 @@ func pyTypeName(v any) string {
 }
 
 // plain converts the loader's containers into plain Go values.
-func plain(v any, depth int) (any, error) {
+func plain(v any, depth int, budget *int) (any, error) {
 	if depth > maxPickleDepth {
 		return nil, fmt.Errorf("pickle: nesting deeper than %d (or a recursive structure)", maxPickleDepth)
+	}
+	if *budget--; *budget < 0 {
+		return nil, fmt.Errorf("pickle: more than %d values", maxPickleNodes)
 	}
 	var items []any
 	switch c := v.(type) {
@@ -633,7 +641,7 @@ func plain(v any, depth int) (any, error) {
 	case *pyDict:
 		m := make(map[string]any, len(c.m))
 		for k, e := range c.m {
-			pe, err := plain(e, depth+1)
+			pe, err := plain(e, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -645,7 +653,7 @@ func plain(v any, depth int) (any, error) {
 	}
 	out := make([]any, len(items))
 	for i, e := range items {
-		pe, err := plain(e, depth+1)
+		pe, err := plain(e, depth+1, budget)
 		if err != nil {
 			return nil, err
 		}

@@ -68,15 +68,18 @@ type Client struct {
 // New connects lazily to the Redis server at url (redis:// or rediss://).
 // It does not ping: services start while Redis is down and fail open.
 func New(ctx context.Context, url string, opts Options) (*Client, error) {
-	_ = ctx
 	o, err := goredis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse redis url: %w", err)
 	}
+	// Without this go-redis ignores context deadlines on sockets and a
+	// silent server blocks for its 3 s read timeout, times the retries.
+	o.ContextTimeoutEnabled = true
 	return NewFromClient(goredis.NewClient(o), opts), nil
 }
 
-// NewFromClient wraps an existing go-redis client.
+// NewFromClient wraps an existing go-redis client. For the per-command
+// timeout to hold, rdb must have been created with ContextTimeoutEnabled.
 func NewFromClient(rdb goredis.UniversalClient, opts Options) *Client {
 	t := opts.Timeout
 	if t == 0 {
