@@ -1,0 +1,166 @@
+package capture_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posthog/posthog-go"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/hoggo/capture"
+	"github.com/hoggo/common/kafkatest"
+)
+
+// startCapture runs the whole service (Run) on a loopback port against an
+// in-process Kafka cluster and returns its base URL.
+func startCapture(t *testing.T, cluster *kafkatest.Cluster, mutate func(*capture.Config)) string {
+	t.Helper()
+	cfg := capture.DefaultConfig()
+	cfg.Kafka = cluster.Config()
+	cfg.ExportPrometheus = true
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- capture.RunWithOptions(ctx, cfg, capture.Options{Listener: ln}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+type captured struct {
+	rec  *kgo.Record
+	msg  map[string]any
+	data map[string]any
+}
+
+func readEvents(t *testing.T, cluster *kafkatest.Cluster, topic string, n int) map[string]captured {
+	t.Helper()
+	out := map[string]captured{}
+	for _, r := range cluster.Consume(t, topic, n, 15*time.Second) {
+		var c captured
+		c.rec = r
+		if err := json.Unmarshal(r.Value, &c.msg); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(c.msg["data"].(string)), &c.data); err != nil {
+			t.Fatal(err)
+		}
+		out[c.msg["event"].(string)] = c
+	}
+	return out
+}
+
+// TestPostHogGoSDK points the official Go SDK (legacy /batch/ mode, plain
+// and gzip) at a running capture and reads its events back from Kafka.
+func TestPostHogGoSDK(t *testing.T) {
+	for _, mode := range []struct {
+		name        string
+		compression posthog.CompressionMode
+	}{{"plain", posthog.CompressionNone}, {"gzip", posthog.CompressionGzip}} {
+		t.Run(mode.name, func(t *testing.T) {
+			cluster := kafkatest.New(t, "events_plugin_ingestion", "events_plugin_ingestion_historical")
+			url := startCapture(t, cluster, nil)
+			client, err := posthog.NewWithConfig("phc_sdk_test", posthog.Config{
+				Endpoint: url, BatchSize: 3, Interval: 50 * time.Millisecond, Compression: mode.compression,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+			msgs := []posthog.Message{
+				posthog.Capture{DistinctId: "user-1", Event: "signed up", Timestamp: ts,
+					Properties: posthog.NewProperties().Set("plan", "pro").Set("seats", 3)},
+				posthog.Identify{DistinctId: "user-1", Properties: posthog.NewProperties().Set("email", "u@example.com")},
+				posthog.Alias{DistinctId: "user-1", Alias: "anon-42"},
+				posthog.GroupIdentify{Type: "company", Key: "acme", Properties: posthog.NewProperties().Set("name", "Acme")},
+				posthog.Capture{DistinctId: "user-2", Event: "second batch", Groups: posthog.NewGroups().Set("company", "acme")},
+			}
+			for _, m := range msgs {
+				if err := client.Enqueue(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := client.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got := readEvents(t, cluster, "events_plugin_ingestion", len(msgs))
+
+			signup := got["signed up"]
+			if signup.msg["token"] != "phc_sdk_test" || signup.msg["distinct_id"] != "user-1" || string(signup.rec.Key) != "phc_sdk_test:user-1" {
+				t.Errorf("capture: %v key %q", signup.msg, signup.rec.Key)
+			}
+			props := signup.data["properties"].(map[string]any)
+			if props["plan"] != "pro" || props["seats"] != float64(3) || props["$lib"] != "posthog-go" {
+				t.Errorf("capture properties %v", props)
+			}
+			if signup.msg["timestamp"] != "2025-03-04T05:06:07Z" && !strings.HasPrefix(signup.msg["timestamp"].(string), "2025-03-04T05:06:0") {
+				t.Errorf("capture timestamp %v", signup.msg["timestamp"])
+			}
+			if signup.msg["uuid"] != signup.data["uuid"] || signup.msg["uuid"] == nil {
+				t.Errorf("uuid %v vs data %v", signup.msg["uuid"], signup.data["uuid"])
+			}
+			if _, ok := signup.data["type"]; ok {
+				t.Error("SDK extra field `type` kept in data")
+			}
+
+			ident := got["$identify"]
+			if ident.msg["distinct_id"] != "user-1" {
+				t.Errorf("identify distinct_id %v", ident.msg["distinct_id"])
+			}
+			if set, _ := ident.data["$set"].(map[string]any); set["email"] != "u@example.com" {
+				if p, _ := ident.data["properties"].(map[string]any); p["$set"].(map[string]any)["email"] != "u@example.com" {
+					t.Errorf("identify $set missing: %v", ident.data)
+				}
+			}
+
+			alias := got["$create_alias"]
+			if alias.msg["distinct_id"] != "user-1" { // from properties.distinct_id
+				t.Errorf("alias distinct_id %v", alias.msg["distinct_id"])
+			}
+			if p := alias.data["properties"].(map[string]any); p["alias"] != "anon-42" {
+				t.Errorf("alias properties %v", p)
+			}
+
+			group := got["$groupidentify"]
+			if group.msg["distinct_id"] != "$company_acme" {
+				t.Errorf("group distinct_id %v", group.msg["distinct_id"])
+			}
+			if p := group.data["properties"].(map[string]any); p["$group_type"] != "company" || p["$group_key"] != "acme" {
+				t.Errorf("group properties %v", p)
+			}
+
+			second := got["second batch"]
+			if p := second.data["properties"].(map[string]any); p["$groups"].(map[string]any)["company"] != "acme" {
+				t.Errorf("groups %v", p["$groups"])
+			}
+			for ev, c := range got {
+				if h := headerValue(c.rec, "event"); h != ev {
+					t.Errorf("%s: event header %q", ev, h)
+				}
+			}
+		})
+	}
+}
+
+func headerValue(r *kgo.Record, key string) string {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
