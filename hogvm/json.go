@@ -145,7 +145,7 @@ func jsOrder(d *Dict) {
 			nums[j], nums[j-1] = nums[j-1], nums[j]
 		}
 	}
-	d.keys, d.vals, d.index = d.keys[:0], d.vals[:0], nil
+	d.keys, d.vals, d.index, d.ci = d.keys[:0], d.vals[:0], nil, costIndex{ok: true}
 	for _, e := range append(nums, rest...) {
 		d.Set(e.k, e.v)
 	}

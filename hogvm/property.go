@@ -115,7 +115,11 @@ func setProperty(obj, key, value Value) error {
 			i := int(idx)
 			for len(a.Items) <= i {
 				a.Items = append(a.Items, Null)
+				if a.ci.ok {
+					a.ci.flat += costUnit
+				}
 			}
+			a.ci.replace(int32(i), Null, a.Items[i], value)
 			a.Items[i] = value
 			return nil
 		}

@@ -10,38 +10,12 @@ import (
 var errEndOfBytecode = &Error{Message: "Unexpected end of bytecode"}
 
 // run is the interpreter loop.
-func (m *machine) run() (res *Result, err error) {
-	defer func() {
-		if err != nil {
-			m.syncDuration += 0
-		}
-	}()
+func (m *machine) run() (*Result, error) {
 	fr := &m.calls[len(m.calls)-1]
 	ch := fr.ch
 	ints := ch.ints
 	toks := ch.toks
 	ip := fr.ip
-
-	// operand reads the next inline token as an integer.
-	operand := func() (int64, error) {
-		if ip >= len(ints)-1 {
-			return 0, errEndOfBytecode
-		}
-		ip++
-		n := ints[ip]
-		if n == notInt {
-			return 0, vmErrorf("Invalid operand in chunk %q: %s", ch.name, jsString(toks[ip]))
-		}
-		return n, nil
-	}
-	// load switches the interpreter to the top frame.
-	load := func() {
-		fr = &m.calls[len(m.calls)-1]
-		ch = fr.ch
-		ints = ch.ints
-		toks = ch.toks
-		ip = fr.ip
-	}
 
 	for {
 		if ip >= len(ints) {
@@ -63,11 +37,12 @@ func (m *machine) run() (res *Result, err error) {
 			if err := m.push(Null); err != nil {
 				return nil, err
 			}
-			load()
+			fr = &m.calls[len(m.calls)-1]
+			ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
 			continue
 		}
 		m.ops++
-		if m.ops&31 == 0 {
+		if m.ops&127 == 0 {
 			if err := m.checkTimeout(); err != nil {
 				return nil, err
 			}
@@ -103,9 +78,13 @@ func (m *machine) run() (res *Result, err error) {
 				return nil, err
 			}
 		case opAnd, opOr:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			isAnd := ints[ip-1] == opAnd
 			acc := isAnd
@@ -245,9 +224,13 @@ func (m *machine) run() (res *Result, err error) {
 				return nil, err
 			}
 		case opGetGlobal:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			if n < 0 || n > int64(len(m.stack)) {
 				return nil, errEmptyStack
@@ -288,12 +271,17 @@ func (m *machine) run() (res *Result, err error) {
 			if err := m.push(result); err != nil {
 				return nil, err
 			}
-			load()
+			fr = &m.calls[len(m.calls)-1]
+			ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
 			continue
 		case opGetLocal:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			i := int64(fr.stackStart) + n
 			v := Null
@@ -304,9 +292,13 @@ func (m *machine) run() (res *Result, err error) {
 				return nil, err
 			}
 		case opSetLocal:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			v, err := m.pop()
 			if err != nil {
@@ -356,9 +348,13 @@ func (m *machine) run() (res *Result, err error) {
 				return nil, err
 			}
 		case opDict:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			if n < 0 || 2*n > int64(len(m.stack)) {
 				return nil, vmErrorf("Stack underflow")
@@ -373,9 +369,13 @@ func (m *machine) run() (res *Result, err error) {
 				return nil, err
 			}
 		case opArray, opTuple:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			if n < 0 || n > int64(len(m.stack)) {
 				return nil, vmErrorf("Stack underflow")
@@ -388,15 +388,23 @@ func (m *machine) run() (res *Result, err error) {
 				return nil, err
 			}
 		case opJump:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			ip += int(n)
 		case opJumpIfFalse:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			v, err := m.pop()
 			if err != nil {
@@ -406,9 +414,13 @@ func (m *machine) run() (res *Result, err error) {
 				ip += int(n)
 			}
 		case opJumpIfStackNotNull:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			if len(m.stack) > 0 && m.stack[len(m.stack)-1].kind != KindNull {
 				ip += int(n)
@@ -456,22 +468,34 @@ func (m *machine) run() (res *Result, err error) {
 			if callable == nil {
 				return nil, vmErrorf("Invalid callable: %s", debugJSON(cv))
 			}
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			if n != int64(callable.UpvalueCount) {
 				return nil, vmErrorf("Invalid upvalue count. Expected %d, got %d", callable.UpvalueCount, n)
 			}
 			ups := make([]int, n)
 			for i := range ups {
-				isLocal, err := operand()
-				if err != nil {
-					return nil, err
+				ip++
+				if ip >= len(ints) {
+					return nil, errEndOfBytecode
 				}
-				index, err := operand()
-				if err != nil {
-					return nil, err
+				isLocal := ints[ip]
+				if isLocal == notInt {
+					return nil, badOperand(ch, ip)
+				}
+				ip++
+				if ip >= len(ints) {
+					return nil, errEndOfBytecode
+				}
+				index := ints[ip]
+				if index == notInt {
+					return nil, badOperand(ch, ip)
 				}
 				if isLocal != 0 {
 					ups[i] = m.captureUpvalue(fr.stackStart + int(index)).id
@@ -486,9 +510,13 @@ func (m *machine) run() (res *Result, err error) {
 				return nil, err
 			}
 		case opGetUpvalue:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			u, err := m.upvalueAt(fr.closure, n)
 			if err != nil {
@@ -505,9 +533,13 @@ func (m *machine) run() (res *Result, err error) {
 				return nil, err
 			}
 		case opSetUpvalue:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			u, err := m.upvalueAt(fr.closure, n)
 			if err != nil {
@@ -523,11 +555,6 @@ func (m *machine) run() (res *Result, err error) {
 				m.stack[u.location] = v
 			}
 		case opCallGlobal:
-			if m.ops-m.lastCheck >= 8 {
-				if err := m.checkTimeout(); err != nil {
-					return nil, err
-				}
-			}
 			if ip+2 >= len(ints) {
 				return nil, errEndOfBytecode
 			}
@@ -548,7 +575,8 @@ func (m *machine) run() (res *Result, err error) {
 				}
 				m.calls = append(m.calls, frame{ip: d[0], ch: ch, stackStart: len(m.stack) - d[1], argCount: d[1],
 					closure: &Closure{Callable: &Callable{Kind: "local", Name: name, ArgCount: d[1], IP: d[0], Chunk: ch.name, ch: ch}}})
-				load()
+				fr = &m.calls[len(m.calls)-1]
+				ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
 				continue
 			}
 			if argc > len(m.stack) || argc < 0 {
@@ -574,7 +602,8 @@ func (m *machine) run() (res *Result, err error) {
 				m.calls = append(m.calls, frame{ch: c, stackStart: len(m.stack),
 					closure: &Closure{Callable: &Callable{Kind: "local", Name: mod, Chunk: mod, ch: c}}})
 				m.enterChunk(&m.calls[len(m.calls)-1])
-				load()
+				fr = &m.calls[len(m.calls)-1]
+				ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
 				continue
 			}
 			if fn, ok := m.opts.Functions[name]; ok && fn != nil {
@@ -613,6 +642,7 @@ func (m *machine) run() (res *Result, err error) {
 				}
 				var args []Value
 				if m.version == 0 {
+					var err error
 					args, err = m.takeArgs(argc)
 					if err != nil {
 						return nil, err
@@ -645,16 +675,12 @@ func (m *machine) run() (res *Result, err error) {
 				if len(m.calls) > MaxCallStack {
 					return nil, vmErrorf("Call stack exceeded maximum length of %d", MaxCallStack)
 				}
-				load()
+				fr = &m.calls[len(m.calls)-1]
+				ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
 				continue
 			}
 			return nil, vmErrorf("Unsupported function call: %s", name)
 		case opCallLocal:
-			if m.ops-m.lastCheck >= 8 {
-				if err := m.checkTimeout(); err != nil {
-					return nil, err
-				}
-			}
 			cv, err := m.pop()
 			if err != nil {
 				return nil, err
@@ -667,9 +693,13 @@ func (m *machine) run() (res *Result, err error) {
 			if callable == nil {
 				return nil, vmErrorf("Invalid callable: null")
 			}
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			argc := int(n)
 			if argc > len(m.stack) || argc < 0 {
@@ -702,7 +732,8 @@ func (m *machine) run() (res *Result, err error) {
 					return nil, vmErrorf("Call stack exceeded maximum length of %d", MaxCallStack)
 				}
 				m.enterChunk(&m.calls[len(m.calls)-1])
-				load()
+				fr = &m.calls[len(m.calls)-1]
+				ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
 				continue
 			case "stl":
 				e := stlFunctions[callable.Name]
@@ -748,9 +779,13 @@ func (m *machine) run() (res *Result, err error) {
 				return nil, vmErrorf("Unsupported function call: %s", callable.Name)
 			}
 		case opTry:
-			n, err := operand()
-			if err != nil {
-				return nil, err
+			ip++
+			if ip >= len(ints) {
+				return nil, errEndOfBytecode
+			}
+			n := ints[ip]
+			if n == notInt {
+				return nil, badOperand(ch, ip)
 			}
 			m.throws = append(m.throws, throwFrame{callStackLen: len(m.calls), stackLen: len(m.stack), catchIP: ip + int(n)})
 		case opPopTry:
@@ -782,15 +817,19 @@ func (m *machine) run() (res *Result, err error) {
 			if err := m.push(exc); err != nil {
 				return nil, err
 			}
-			load()
+			fr = &m.calls[len(m.calls)-1]
+			ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
 			ip = t.catchIP
 			continue
 		default:
 			return nil, vmErrorf("Unexpected node while running bytecode in chunk %q: %s", ch.name, tokenString(toks[ip]))
 		}
 		ip++
-		fr.ip = ip
 	}
+}
+
+func badOperand(ch *chunk, ip int) error {
+	return vmErrorf("Invalid operand in chunk %q: %s", ch.name, jsString(ch.toks[ip]))
 }
 
 // dropTail removes the slots from start on without closing upvalues (DICT/ARRAY/TUPLE).

@@ -330,9 +330,11 @@ func stateDecode(raw json.RawMessage) (Value, error) {
 func reviveState(v Value) Value {
 	switch v.kind {
 	case KindArray:
-		for i, it := range v.AsArray().Items {
-			v.AsArray().Items[i] = reviveState(it)
+		a := v.AsArray()
+		for i, it := range a.Items {
+			a.Items[i] = reviveState(it)
 		}
+		a.ci = costIndex{}
 	case KindDict:
 		d := v.AsDict()
 		if x, ok := d.GetString("__hogDateTime__"); ok && Truthy(x) {
@@ -364,6 +366,7 @@ func reviveState(v Value) Value {
 		for i := range d.vals {
 			d.vals[i] = reviveState(d.vals[i])
 		}
+		d.ci = costIndex{}
 	}
 	return v
 }

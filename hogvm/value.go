@@ -36,6 +36,8 @@ type Value struct {
 type Array struct {
 	Items []Value
 	Tuple bool
+
+	ci costIndex // memory cost bookkeeping (see cost.go)
 }
 
 // ErrorValue is a Hog error: what Error(), HogError() and friends create and THROW raises.
@@ -184,13 +186,15 @@ type Dict struct {
 	keys  []Value
 	vals  []Value
 	index map[string]int // string keys only, built past dictIndexThreshold entries
+
+	ci costIndex // memory cost bookkeeping (see cost.go)
 }
 
 const dictIndexThreshold = 12
 
 // NewDict returns an empty dict with room for n entries.
 func NewDict(n int) *Dict {
-	return &Dict{keys: make([]Value, 0, n), vals: make([]Value, 0, n)}
+	return &Dict{keys: make([]Value, 0, n), vals: make([]Value, 0, n), ci: costIndex{ok: true}}
 }
 
 // Len returns the number of entries.
@@ -239,8 +243,12 @@ func (d *Dict) GetString(k string) (Value, bool) { return d.Get(String(k)) }
 // Set stores v at k; an existing key keeps its position.
 func (d *Dict) Set(k, v Value) {
 	if i := d.find(k); i >= 0 {
+		d.ci.replace(int32(i), d.keys[i], d.vals[i], v)
 		d.vals[i] = v
 		return
+	}
+	if d.ci.ok {
+		d.ci.add(int32(len(d.keys)), k, v, false)
 	}
 	d.keys = append(d.keys, k)
 	d.vals = append(d.vals, v)

@@ -52,7 +52,6 @@ type machine struct {
 
 	rootGlobals *Dict
 	imported    map[string]*chunk
-	marks       []any
 	regexes     map[string]*regexEntry
 }
 

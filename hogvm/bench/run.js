@@ -1,0 +1,123 @@
+// Runs Hog bytecode through the reference TypeScript VM (@posthog/hogvm).
+//
+//   node run.js exec FILE.hoge [globals.json]   -> JSON {stdout, finished, error, result}
+//   node run.js bench DIR NAME... [--iterations N] -> "name wall-ns/op cpu-ns/op" per program
+//
+// The regex matcher uses JavaScript RegExp (with a leading (?i) turned into the
+// i flag) instead of RE2, so the native re2 module is not needed.
+'use strict'
+const fs = require('fs')
+const path = require('path')
+const crypto = require('crypto')
+const { exec, convertHogToJS } = require('@posthog/hogvm')
+
+function toRegExp(regex) {
+    let flags = ''
+    while (regex.startsWith('(?i)')) {
+        regex = regex.slice(4)
+        flags = 'i'
+    }
+    return new RegExp(regex, flags)
+}
+
+const external = {
+    regex: {
+        match: (regex, value) => toRegExp(regex).test(String(value)),
+        extract: (regex, value) => {
+            const m = toRegExp(regex).exec(String(value))
+            return m ? (m.length > 1 ? m[1] : m[0]) : ''
+        },
+    },
+    crypto,
+}
+
+function geoipFunctions(fields) {
+    return {
+        geoipLookup: () => {
+            const out = {}
+            fields.forEach((f, i) => (out[f] = `value-${i}`))
+            return out
+        },
+    }
+}
+
+function options(dir, name) {
+    const opts = { external }
+    const globalsFile = path.join(dir, name + '.globals.json')
+    if (fs.existsSync(globalsFile)) {
+        opts.globals = JSON.parse(fs.readFileSync(globalsFile, 'utf8'))
+    }
+    const fieldsFile = path.join(dir, name + '.fields.json')
+    if (fs.existsSync(fieldsFile)) {
+        opts.functions = geoipFunctions(JSON.parse(fs.readFileSync(fieldsFile, 'utf8')))
+    }
+    return opts
+}
+
+function runExec(file, globalsFile) {
+    const bytecode = JSON.parse(fs.readFileSync(file, 'utf8'))
+    const opts = { external }
+    if (globalsFile) {
+        opts.globals = JSON.parse(fs.readFileSync(globalsFile, 'utf8'))
+    }
+    const lines = []
+    const log = console.log
+    console.log = (...args) => lines.push(args.join(' '))
+    let res
+    try {
+        res = exec(bytecode, opts)
+    } catch (e) {
+        res = { finished: false, error: e }
+    } finally {
+        console.log = log
+    }
+    process.stdout.write(
+        JSON.stringify({
+            stdout: lines.length ? lines.join('\n') + '\n' : '',
+            finished: !!res.finished,
+            error: res.error ? String(res.error.message ?? res.error) : null,
+        }) + '\n'
+    )
+}
+
+function runBench(dir, names, iterations) {
+    const log = console.log
+    for (const name of names) {
+        const bytecode = JSON.parse(fs.readFileSync(path.join(dir, name + '.hoge'), 'utf8'))
+        const opts = options(dir, name)
+        console.log = () => {}
+        let res
+        // warm up the JIT, then measure; fewer iterations for slow programs
+        const t0 = process.hrtime.bigint()
+        for (let i = 0; i < 5; i++) res = exec(bytecode, opts)
+        const warmNs = Number(process.hrtime.bigint() - t0) / 5
+        const n = Math.max(3, Math.min(iterations, Math.floor(2e9 / Math.max(warmNs, 1))))
+        for (let i = 0; i < Math.min(n, 200); i++) res = exec(bytecode, opts)
+        const cpu0 = process.cpuUsage()
+        const w0 = process.hrtime.bigint()
+        for (let i = 0; i < n; i++) res = exec(bytecode, opts)
+        const wall = Number(process.hrtime.bigint() - w0) / n
+        const cpu = process.cpuUsage(cpu0)
+        console.log = log
+        if (res.error) {
+            throw new Error(`${name}: ${res.error}`)
+        }
+        log(`${name} ${Math.round(wall)} ${Math.round(((cpu.user + cpu.system) * 1000) / n)}`)
+    }
+}
+
+const [mode, ...args] = process.argv.slice(2)
+if (mode === 'exec') {
+    runExec(args[0], args[1])
+} else if (mode === 'bench') {
+    let iterations = 1000
+    const i = args.indexOf('--iterations')
+    if (i >= 0) {
+        iterations = Number(args[i + 1])
+        args.splice(i, 2)
+    }
+    runBench(args[0], args.slice(1), iterations)
+} else {
+    console.error('usage: node run.js exec FILE.hoge [globals.json] | bench DIR NAME... [--iterations N]')
+    process.exit(2)
+}
