@@ -178,6 +178,11 @@ func (m *Manager) Register(tag string, opts ComponentOptions) *Handle {
 		panic(fmt.Sprintf("lifecycle: component %q registered twice", tag))
 	}
 	c := &component{tag: tag, opts: opts}
+	if m.IsShuttingDown() {
+		// An earlier component already failed; this one is still owed its
+		// shutdown budget.
+		c.phase = phaseShuttingDown
+	}
 	m.comps = append(m.comps, c)
 	m.byTag[tag] = c
 	m.log.Debug("Lifecycle: component registered", "component", tag,

@@ -62,13 +62,9 @@ func Middleware(next http.Handler) http.Handler {
 			// The handler wrote nothing; net/http answers 200.
 			status = http.StatusOK
 		}
-		labels := prometheus.Labels{
-			"method": methodLabel(r.Method),
-			"path":   routePattern(r),
-			"status": strconv.Itoa(status),
-		}
-		requestsTotal.With(labels).Inc()
-		requestDuration.With(labels).Observe(time.Since(start).Seconds())
+		method, path, code := methodLabel(r.Method), routePattern(r), strconv.Itoa(status)
+		requestsTotal.WithLabelValues(method, path, code).Inc()
+		requestDuration.WithLabelValues(method, path, code).Observe(time.Since(start).Seconds())
 	})
 }
 
