@@ -81,7 +81,7 @@ func newEnv(t *testing.T) *env {
 		MaxPGConnections:       4,
 		NonPersonsReaderStmtMS: 5000, PersonsReaderStmtMS: 5000, WriterStmtMS: 5000,
 		IdleTimeoutSecs: 60, BillingLimiterTTLSecs: 1,
-		DefinitionsCacheSecs: 0,
+		DefinitionsCacheSecs: 60, // each test uses fresh teams; HyperCache tests invalidate explicitly
 		EnableMetrics:        true,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
