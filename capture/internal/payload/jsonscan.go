@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -216,6 +217,10 @@ func (s *scanner) scanString() (escaped bool, err error) {
 	s.pos++ // opening quote
 	d := s.data
 	for i := s.pos; i < len(d); {
+		i = skipPlain(d, i)
+		if i >= len(d) {
+			break
+		}
 		c := d[i]
 		switch {
 		case c == '"':
@@ -381,4 +386,28 @@ func keyIs(key []byte, escaped bool, name string) bool {
 		return string(key) == name
 	}
 	return string(unescape(nil, key)) == name
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// skipPlain advances i over 8-byte words that hold no '"', '\\' or control
+// byte (word-at-a-time; bytes >= 0x80 are plain), returning the index of the
+// first word that may hold one.
+func skipPlain(d []byte, i int) int {
+	for i+8 <= len(d) {
+		x := binary.LittleEndian.Uint64(d[i:])
+		q := x ^ (lsb * '"')
+		bs := x ^ (lsb * '\\')
+		m := (x - lsb*0x20) &^ x
+		m |= (q - lsb) &^ q
+		m |= (bs - lsb) &^ bs
+		if m&msb != 0 {
+			return i
+		}
+		i += 8
+	}
+	return i
 }
