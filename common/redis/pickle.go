@@ -673,7 +673,7 @@ const (
 // *big.Int, float32/64, string, []byte, slices (as lists) and maps with string
 // keys (as dicts, keys sorted so the output is deterministic).
 func EncodePickle(v any) ([]byte, error) {
-	e := pickleEncoder{memo: map[string]int{}}
+	e := pickleEncoder{strMemo: map[string]int{}, bytesMemo: map[string]int{}}
 	e.out = append(e.out, opProto, PickleProtocol)
 	if err := e.save(reflect.ValueOf(v), 0); err != nil {
 		return nil, err
@@ -686,10 +686,11 @@ func EncodePickle(v any) ([]byte, error) {
 type pickleEncoder struct {
 	out   []byte
 	frame []byte
-	// memo maps str ("s"+value) and bytes ("b"+value) already written to
-	// their memo index, like CPython does for interned/shared objects.
-	memo    map[string]int
-	memoLen int
+	// strMemo and bytesMemo map values already written to their memo
+	// index, like CPython does for interned/shared objects.
+	strMemo   map[string]int
+	bytesMemo map[string]int
+	memoLen   int
 }
 
 func (e *pickleEncoder) commitFrame(force bool) {
@@ -716,8 +717,8 @@ func (e *pickleEncoder) memoize() {
 }
 
 // fromMemo writes a memo reference when key was written before.
-func (e *pickleEncoder) fromMemo(key string) bool {
-	i, ok := e.memo[key]
+func (e *pickleEncoder) fromMemo(memo map[string]int, key string) bool {
+	i, ok := memo[key]
 	if !ok {
 		return false
 	}
@@ -839,8 +840,7 @@ func (e *pickleEncoder) saveBig(n *big.Int) {
 }
 
 func (e *pickleEncoder) saveStr(s string) {
-	key := "s" + s
-	if e.fromMemo(key) {
+	if e.fromMemo(e.strMemo, s) {
 		return
 	}
 	n := len(s)
@@ -857,13 +857,12 @@ func (e *pickleEncoder) saveStr(s string) {
 		e.frame = binary.LittleEndian.AppendUint32(e.frame, uint32(n))
 		e.frame = append(e.frame, s...)
 	}
-	e.memo[key] = e.memoLen
+	e.strMemo[s] = e.memoLen
 	e.memoize()
 }
 
 func (e *pickleEncoder) saveBytes(b []byte) {
-	key := "b" + string(b)
-	if e.fromMemo(key) {
+	if e.fromMemo(e.bytesMemo, string(b)) {
 		return
 	}
 	n := len(b)
@@ -880,7 +879,7 @@ func (e *pickleEncoder) saveBytes(b []byte) {
 		e.frame = binary.LittleEndian.AppendUint32(e.frame, uint32(n))
 		e.frame = append(e.frame, b...)
 	}
-	e.memo[key] = e.memoLen
+	e.bytesMemo[string(b)] = e.memoLen
 	e.memoize()
 }
 
