@@ -1,14 +1,12 @@
 package hogvm
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/hoggo/hogvm/internal/jsnum"
@@ -22,86 +20,281 @@ func ParseJSON(data []byte) (Value, error) {
 }
 
 func parseJSON(data []byte, revive bool) (Value, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodeValue(dec, revive, 0)
+	p := jsonParser{data: data, revive: revive}
+	p.skipSpace()
+	v, err := p.value(0)
 	if err != nil {
 		return Null, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Null, errors.New("Unexpected non-whitespace character after JSON")
+	p.skipSpace()
+	if p.pos < len(p.data) {
+		return Null, p.unexpected()
 	}
 	return v, nil
 }
 
 const maxJSONDepth = 10000
 
-func decodeValue(dec *json.Decoder, revive bool, depth int) (Value, error) {
+// jsonParser is a JSON.parse-compatible decoder producing Hog values.
+type jsonParser struct {
+	data   []byte
+	pos    int
+	revive bool
+}
+
+func (p *jsonParser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) unexpected() error {
+	if p.pos >= len(p.data) {
+		return errors.New("Unexpected end of JSON input")
+	}
+	return fmt.Errorf("Unexpected token '%c', \"%s\" is not valid JSON", p.data[p.pos], truncate(string(p.data), 30))
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+func (p *jsonParser) value(depth int) (Value, error) {
 	if depth > maxJSONDepth {
 		return Null, errors.New("JSON nested too deeply")
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		if err == io.EOF {
-			return Null, errors.New("Unexpected end of JSON input")
-		}
-		return Null, err
+	if p.pos >= len(p.data) {
+		return Null, p.unexpected()
 	}
-	switch t := tok.(type) {
-	case nil:
-		return Null, nil
-	case bool:
-		return Bool(t), nil
-	case json.Number:
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil {
-			var ne *strconv.NumError
-			if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-				return Number(f), nil
-			}
-			return Null, err
-		}
-		return Number(f), nil
-	case string:
-		return String(t), nil
-	case json.Delim:
-		if t == '[' {
-			items := []Value{}
-			for dec.More() {
-				v, err := decodeValue(dec, revive, depth+1)
-				if err != nil {
-					return Null, err
-				}
-				items = append(items, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return Null, err
-			}
-			return NewArray(items), nil
-		}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		p.pos++
 		d := NewDict(4)
-		for dec.More() {
-			kt, err := dec.Token()
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == '}' {
+			p.pos++
+			return NewDictValue(d), nil
+		}
+		for {
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+				return Null, p.unexpected()
+			}
+			k, err := p.str()
 			if err != nil {
 				return Null, err
 			}
-			k, _ := kt.(string)
-			v, err := decodeValue(dec, revive, depth+1)
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+				return Null, p.unexpected()
+			}
+			p.pos++
+			p.skipSpace()
+			v, err := p.value(depth + 1)
 			if err != nil {
 				return Null, err
 			}
 			d.Set(String(k), v)
-		}
-		if _, err := dec.Token(); err != nil {
-			return Null, err
+			p.skipSpace()
+			if p.pos < len(p.data) && p.data[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.pos < len(p.data) && p.data[p.pos] == '}' {
+				p.pos++
+				break
+			}
+			return Null, p.unexpected()
 		}
 		jsOrder(d)
-		if revive {
+		if p.revive {
 			return reviveMarkers(d), nil
 		}
 		return NewDictValue(d), nil
+	case c == '[':
+		p.pos++
+		items := []Value{}
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == ']' {
+			p.pos++
+			return NewArray(items), nil
+		}
+		for {
+			p.skipSpace()
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return Null, err
+			}
+			items = append(items, v)
+			p.skipSpace()
+			if p.pos < len(p.data) && p.data[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.pos < len(p.data) && p.data[p.pos] == ']' {
+				p.pos++
+				return NewArray(items), nil
+			}
+			return Null, p.unexpected()
+		}
+	case c == '"':
+		s, err := p.str()
+		return String(s), err
+	case c == 't':
+		return p.literal("true", True)
+	case c == 'f':
+		return p.literal("false", False)
+	case c == 'n':
+		return p.literal("null", Null)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
 	}
-	return Null, fmt.Errorf("unexpected JSON token %v", tok)
+	return Null, p.unexpected()
+}
+
+func (p *jsonParser) literal(word string, v Value) (Value, error) {
+	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+		p.pos += len(word)
+		return v, nil
+	}
+	return Null, p.unexpected()
+}
+
+func (p *jsonParser) number() (Value, error) {
+	start := p.pos
+	if p.data[p.pos] == '-' {
+		p.pos++
+	}
+	digits := func() int {
+		n := 0
+		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
+			p.pos++
+			n++
+		}
+		return n
+	}
+	intStart := p.pos
+	if n := digits(); n == 0 || (n > 1 && p.data[intStart] == '0') {
+		p.pos = intStart
+		return Null, p.unexpected()
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '.' {
+		p.pos++
+		if digits() == 0 {
+			return Null, p.unexpected()
+		}
+	}
+	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
+			p.pos++
+		}
+		if digits() == 0 {
+			return Null, p.unexpected()
+		}
+	}
+	f, err := strconv.ParseFloat(string(p.data[start:p.pos]), 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if !errors.As(err, &ne) || ne.Err != strconv.ErrRange {
+			return Null, err
+		}
+	}
+	return Number(f), nil
+}
+
+// str decodes a JSON string starting at the opening quote.
+func (p *jsonParser) str() (string, error) {
+	p.pos++
+	start := p.pos
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '"' {
+			s := string(p.data[start:p.pos])
+			p.pos++
+			return s, nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		p.pos++
+	}
+	var sb strings.Builder
+	sb.Write(p.data[start:p.pos])
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return sb.String(), nil
+		case c < 0x20:
+			return "", fmt.Errorf("Bad control character in string literal in JSON at position %d", p.pos)
+		case c != '\\':
+			sb.WriteByte(c)
+			p.pos++
+			continue
+		}
+		p.pos++
+		if p.pos >= len(p.data) {
+			break
+		}
+		e := p.data[p.pos]
+		p.pos++
+		switch e {
+		case '"', '\\', '/':
+			sb.WriteByte(e)
+		case 'b':
+			sb.WriteByte('\b')
+		case 'f':
+			sb.WriteByte('\f')
+		case 'n':
+			sb.WriteByte('\n')
+		case 'r':
+			sb.WriteByte('\r')
+		case 't':
+			sb.WriteByte('\t')
+		case 'u':
+			r, ok := p.hex4()
+			if !ok {
+				return "", fmt.Errorf("Bad Unicode escape in JSON at position %d", p.pos)
+			}
+			if utf16.IsSurrogate(r) && p.pos+1 < len(p.data) && p.data[p.pos] == '\\' && p.data[p.pos+1] == 'u' {
+				save := p.pos
+				p.pos += 2
+				if r2, ok := p.hex4(); ok {
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						sb.WriteRune(dec)
+						continue
+					}
+				}
+				p.pos = save
+			}
+			sb.WriteRune(r)
+		default:
+			return "", fmt.Errorf("Bad escaped character in JSON at position %d", p.pos-1)
+		}
+	}
+	return "", errors.New("Unterminated string in JSON")
+}
+
+func (p *jsonParser) hex4() (rune, bool) {
+	if p.pos+4 > len(p.data) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(p.data[p.pos:p.pos+4]), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	p.pos += 4
+	return rune(n), true
 }
 
 // arrayIndexKey reports whether k is a canonical array index ("0", "17", not "01").

@@ -47,6 +47,9 @@ func (m *machine) run() (*Result, error) {
 				return nil, err
 			}
 		}
+		if ip < 0 {
+			return nil, vmErrorf("Unexpected node while running bytecode in chunk %q: undefined", ch.name)
+		}
 		switch ints[ip] {
 		case opNullToken:
 		case opString, opInteger, opFloat:
@@ -127,12 +130,9 @@ func (m *machine) run() (*Result, error) {
 			default:
 				out = jsMod(a, b)
 			}
-			m.memUsed -= m.mem[n-1] + m.mem[n-2]
+			m.memUsed -= int(m.stack[n-1].cost+m.stack[n-2].cost) - costUnit
 			m.stack = m.stack[:n-1]
-			m.mem = m.mem[:n-1]
-			m.stack[n-2] = Number(out)
-			m.mem[n-2] = 8
-			m.memUsed += 8
+			m.stack[n-2] = Value{kind: KindNumber, cost: costUnit, num: out}
 		case opEq, opNotEq, opGt, opGtEq, opLt, opLtEq:
 			n := len(m.stack)
 			if n < 2 {
@@ -154,13 +154,14 @@ func (m *machine) run() (*Result, error) {
 			default:
 				out = jsCompare(l, r, opLTE)
 			}
-			m.memUsed -= m.mem[n-1] + m.mem[n-2]
-			m.stack[n-1] = Null
+			m.memUsed -= int(m.stack[n-1].cost+m.stack[n-2].cost) - costUnit
 			m.stack = m.stack[:n-1]
-			m.mem = m.mem[:n-1]
-			m.stack[n-2] = Bool(out)
-			m.mem[n-2] = 8
-			m.memUsed += 8
+			b := False
+			if out {
+				b = True
+			}
+			b.cost = costUnit
+			m.stack[n-2] = b
 		case opLike, opILike, opNotLike, opNotILike:
 			l, err := m.pop()
 			if err != nil {
@@ -308,10 +309,10 @@ func (m *machine) run() (*Result, error) {
 			if i < 0 || i >= int64(len(m.stack)) {
 				return nil, vmErrorf("Stack underflow")
 			}
-			m.stack[i] = v
 			c := m.cost(v)
-			m.memUsed += c - m.mem[i]
-			m.mem[i] = c
+			m.memUsed += c - int(m.stack[i].cost)
+			v.cost = uint32(min(c, math.MaxUint32))
+			m.stack[i] = v
 			if m.memUsed > m.maxMem {
 				m.maxMem = m.memUsed
 			}
@@ -835,11 +836,9 @@ func badOperand(ch *chunk, ip int) error {
 // dropTail removes the slots from start on without closing upvalues (DICT/ARRAY/TUPLE).
 func (m *machine) dropTail(start int) {
 	for i := start; i < len(m.stack); i++ {
-		m.memUsed -= m.mem[i]
-		m.stack[i] = Null
+		m.memUsed -= int(m.stack[i].cost)
 	}
 	m.stack = m.stack[:start]
-	m.mem = m.mem[:start]
 }
 
 func tokenString(v Value) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -268,9 +269,9 @@ func UnmarshalState(data []byte) (*State, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.stack = append(m.stack, v)
 		c := m.cost(v)
-		m.mem = append(m.mem, c)
+		v.cost = uint32(min(c, math.MaxUint32))
+		m.stack = append(m.stack, v)
 		m.memUsed += c
 	}
 	maxID := 0

@@ -722,7 +722,10 @@ func stlRange(m *machine, a []Value) (Value, error) {
 	if n != n || n <= 0 {
 		return NewArray([]Value{}), nil
 	}
-	if n > 1e7 {
+	if n*costUnit > float64(m.memLimit) && m.memLimit > 0 {
+		return Null, vmErrorf("Memory limit of %d bytes exceeded. Tried to allocate %d bytes.", m.memLimit, m.memUsed+int(n)*costUnit)
+	}
+	if n > 1<<26 {
 		return Null, vmErrorf("Invalid array length")
 	}
 	items := make([]Value, int(n))

@@ -27,6 +27,7 @@ const (
 // and strings need no allocation, containers are shared by reference.
 type Value struct {
 	kind Kind
+	cost uint32  // memory cost of a stack slot (set by push, see cost.go)
 	num  float64 // number, bool (0/1), datetime seconds
 	str  string  // string, datetime zone
 	ref  any     // *Array, *Dict, *Closure, *Callable, *ErrorValue, *Date

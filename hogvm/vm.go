@@ -1,6 +1,7 @@
 package hogvm
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,6 @@ type machine struct {
 	opts     *Options
 	version  int
 	stack    []Value
-	mem      []int
 	memUsed  int
 	maxMem   int
 	memLimit int
@@ -74,7 +74,6 @@ func newMachine(p *Program, opts *Options) *machine {
 		opts:     opts,
 		version:  p.version,
 		stack:    make([]Value, 0, 64),
-		mem:      make([]int, 0, 64),
 		calls:    make([]frame, 0, 16),
 		memLimit: opts.memoryLimit(),
 		timeout:  opts.timeout(),
@@ -166,8 +165,8 @@ func formatSeconds(d time.Duration) string {
 
 func (m *machine) push(v Value) error {
 	c := m.cost(v)
+	v.cost = uint32(min(c, math.MaxUint32))
 	m.stack = append(m.stack, v)
-	m.mem = append(m.mem, c)
 	m.memUsed += c
 	if m.memUsed > m.maxMem {
 		m.maxMem = m.memUsed
@@ -186,10 +185,8 @@ func (m *machine) pop() (Value, error) {
 		return Null, errEmptyStack
 	}
 	v := m.stack[n]
-	m.memUsed -= m.mem[n]
-	m.stack[n] = Null
+	m.memUsed -= int(v.cost)
 	m.stack = m.stack[:n]
-	m.mem = m.mem[:n]
 	return v, nil
 }
 
@@ -211,11 +208,9 @@ func (m *machine) keepFirst(count int) error {
 		}
 	}
 	for i := count; i < len(m.stack); i++ {
-		m.memUsed -= m.mem[i]
-		m.stack[i] = Null
+		m.memUsed -= int(m.stack[i].cost)
 	}
 	m.stack = m.stack[:count]
-	m.mem = m.mem[:count]
 	return nil
 }
 
