@@ -9,14 +9,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/hoggo/common/httpserver"
 	"github.com/hoggo/common/lifecycle"
 )
 
 // A service's HTTP front: probes and /metrics from NewRouter, capture-style
-// CORS and a body limit on the API routes, served as a lifecycle component
+// CORS on every route, a body limit on the API route, served as a lifecycle component
 // that drains when the manager shuts down.
 func Example() {
 	m := lifecycle.NewManager(lifecycle.Options{
@@ -24,12 +22,12 @@ func Example() {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}) // production: lifecycle.NewManager(lifecycle.DefaultOptions("capture"))
 
-	r := httpserver.NewRouter(httpserver.Options{Lifecycle: m})
-	r.Group(func(r chi.Router) {
-		r.Use(httpserver.CORS, httpserver.LimitBody(2<<20))
-		r.Post("/e", func(w http.ResponseWriter, _ *http.Request) {
-			_, _ = w.Write([]byte(`{"status":1}`))
-		})
+	r := httpserver.NewRouter(httpserver.Options{
+		Lifecycle:   m,
+		Middlewares: []func(http.Handler) http.Handler{httpserver.CORS},
+	})
+	r.With(httpserver.LimitBody(2<<20)).Post("/e", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"status":1}`))
 	})
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // production: httpserver.Serve(ctx, cfg.Address, ...)

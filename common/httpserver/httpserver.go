@@ -33,6 +33,12 @@ type Options struct {
 	// DisableMetrics leaves out /metrics and the request-metrics middleware
 	// (the Rust services' EXPORT_PROMETHEUS=false).
 	DisableMetrics bool
+	// Middlewares wrap every route, inside the metrics middleware (so their
+	// early answers, like a CORS preflight, are counted). They must be given
+	// here: chi accepts router-wide middlewares only before the first route,
+	// and NewRouter adds the probe routes. Router-wide is also where CORS
+	// belongs, so preflights reach it for routes without an OPTIONS handler.
+	Middlewares []func(http.Handler) http.Handler
 }
 
 // NewRouter returns a chi router with the metrics middleware and the routes
@@ -42,6 +48,9 @@ func NewRouter(opts Options) *chi.Mux {
 	r := chi.NewRouter()
 	if !opts.DisableMetrics {
 		r.Use(metrics.Middleware)
+	}
+	r.Use(opts.Middlewares...)
+	if !opts.DisableMetrics {
 		r.Method(http.MethodGet, "/metrics", metrics.Handler())
 	}
 	live, ready := opts.Liveness, opts.Readiness

@@ -162,6 +162,23 @@ func TestCORSSimpleRequest(t *testing.T) {
 	}
 }
 
+func TestRouterWideCORSAnswersPreflightForAnyRoute(t *testing.T) {
+	r := httpserver.NewRouter(httpserver.Options{Middlewares: []func(http.Handler) http.Handler{httpserver.CORS}})
+	r.Post("/flags", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("{}")) })
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+
+	req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/flags", nil)
+	req.Header.Set("Origin", "https://eu.example.com")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	if r := do(t, req); r.code != http.StatusOK || r.header.Get("Access-Control-Allow-Origin") != "https://eu.example.com" {
+		t.Fatalf("preflight: %d %v", r.code, r.header)
+	}
+	if r := get(t, srv.URL+"/_liveness"); r.code != http.StatusOK {
+		t.Fatalf("liveness with middlewares: %d", r.code)
+	}
+}
+
 func limitServer(t *testing.T, limit int64) *httptest.Server {
 	r := httpserver.NewRouter(httpserver.Options{})
 	r.With(httpserver.LimitBody(limit)).Post("/upload", func(w http.ResponseWriter, r *http.Request) {

@@ -603,8 +603,10 @@ func (h *Handle) Close() {
 }
 
 // Go runs fn in a new goroutine as the component's body, with the shutdown
-// context. When fn returns nil it is Close; when it returns an error it is
-// SignalFailure (or a "died" result if shutdown had already begun); when it
+// context. When fn returns nil it is Close, and so is returning an error
+// wrapping context.Canceled once shutdown has begun (the usual `return
+// ctx.Err()`); any other error is SignalFailure (or a "died" result if
+// shutdown had already begun); when it
 // panics the component died, whether or not shutdown had begun, and the panic
 // is logged with its stack instead of crashing the process.
 func (h *Handle) Go(fn func(ctx context.Context) error) {
@@ -618,7 +620,8 @@ func (h *Handle) Go(fn func(ctx context.Context) error) {
 				h.m.endLocked(h.c, endPanicked, fmt.Errorf("panic: %v", r))
 			}
 		}()
-		if err := fn(h.m.ctx); err != nil {
+		err := fn(h.m.ctx)
+		if err != nil && !(h.IsShuttingDown() && errors.Is(err, context.Canceled)) {
 			h.SignalFailure(err)
 			return
 		}

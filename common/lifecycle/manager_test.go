@@ -416,6 +416,22 @@ func TestDirectHandleCloseDuringShutdownIsCompletion(t *testing.T) {
 	}
 }
 
+func TestReturningCtxErrDuringShutdownIsCompletion(t *testing.T) {
+	m, _ := testManager(t, Options{})
+	m.Register("w", ComponentOptions{}).Go(func(ctx context.Context) error {
+		<-ctx.Done()
+		return fmt.Errorf("consume: %w", ctx.Err())
+	})
+	errc := start(m)
+	m.Shutdown()
+	if err := wait(t, errc); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if result(t, m.opts.Name, "w", ResultCompleted) != 1 || completedTotal(t, m.opts.Name, true) != 1 {
+		t.Fatal("return ctx.Err() during shutdown was not a completion")
+	}
+}
+
 func TestReturnBeforeShutdownIsDied(t *testing.T) {
 	m, _ := testManager(t, Options{})
 	m.Register("early", ComponentOptions{}).Go(func(context.Context) error { return nil })
@@ -557,10 +573,10 @@ func TestContextCancellationIsSignal(t *testing.T) {
 
 func TestSIGTERMTriggersShutdown(t *testing.T) {
 	// Our own subscription keeps SIGTERM from killing the test binary should
-	// it arrive before or after Run's.
-	guard := make(chan os.Signal, 16)
+	// it arrive before Run subscribes or after it unsubscribes. It is never
+	// stopped: a signal sent by the last tick can land after the test ends.
+	guard := make(chan os.Signal, 1)
 	signal.Notify(guard, syscall.SIGTERM)
-	defer signal.Stop(guard)
 
 	m, _ := testManager(t, Options{TrapSignals: true})
 	m.Register("w", ComponentOptions{}).Go(func(ctx context.Context) error { <-ctx.Done(); return nil })
