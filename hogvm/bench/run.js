@@ -1,6 +1,7 @@
 // Runs Hog bytecode through the reference TypeScript VM (@posthog/hogvm).
 //
-//   node run.js exec FILE.hoge [globals.json]   -> JSON {stdout, finished, error, result}
+//   node run.js exec FILE.hoge [globals.json]   -> JSON {stdout, finished, error}
+//   node run.js execmany CASES.json              -> JSON array of {stdout, finished, error}
 //   node run.js bench DIR NAME... [--iterations N] -> "name wall-ns/op cpu-ns/op" per program
 //
 // The regex matcher uses JavaScript RegExp (with a leading (?i) turned into the
@@ -75,9 +76,39 @@ function runExec(file, globalsFile) {
         JSON.stringify({
             stdout: lines.length ? lines.join('\n') + '\n' : '',
             finished: !!res.finished,
-            error: res.error ? String(res.error.message ?? res.error) : null,
+            error: errorString(res.error),
         }) + '\n'
     )
+}
+
+function errorString(e) {
+    if (!e) {
+        return null
+    }
+    if (e.name === 'UncaughtHogVMException') {
+        return e.toString()
+    }
+    return String(e.message ?? e)
+}
+
+// runMany executes every bytecode of a JSON array file and prints a JSON array of results.
+function runMany(file) {
+    const cases = JSON.parse(fs.readFileSync(file, 'utf8'))
+    const log = console.log
+    const out = cases.map((bytecode) => {
+        const lines = []
+        console.log = (...args) => lines.push(args.join(' '))
+        let res
+        try {
+            res = exec(bytecode, { external })
+        } catch (e) {
+            res = { finished: false, error: e }
+        } finally {
+            console.log = log
+        }
+        return { stdout: lines.map((l) => l + '\n').join(''), finished: !!res.finished, error: errorString(res.error) }
+    })
+    process.stdout.write(JSON.stringify(out))
 }
 
 function runBench(dir, names, iterations) {
@@ -109,6 +140,8 @@ function runBench(dir, names, iterations) {
 const [mode, ...args] = process.argv.slice(2)
 if (mode === 'exec') {
     runExec(args[0], args[1])
+} else if (mode === 'execmany') {
+    runMany(args[0])
 } else if (mode === 'bench') {
     let iterations = 1000
     const i = args.indexOf('--iterations')

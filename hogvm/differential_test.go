@@ -1,0 +1,138 @@
+package hogvm
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// knownNodeDivergences are programs where npm @posthog/hogvm 1.0.71 is known to
+// be wrong (see the conformance MANIFEST): its output is not compared.
+var knownNodeDivergences = map[string]string{
+	"catchAfterReturn": "npm 1.0.71 loses the outer catch after a returning try (fixed in the reference since)",
+	"nulls":            "npm 1.0.71 crashes on length(null); the newer reference is null-tolerant",
+}
+
+// TestDifferentialNode runs the corpus programs, the STL oracle and the arity
+// vectors through npm's @posthog/hogvm (installed by bench/setup.sh) and
+// through this VM, and compares stdout and error messages.
+func TestDifferentialNode(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed: the differential test against @posthog/hogvm is skipped")
+	}
+	if _, err := os.Stat(filepath.Join("bench", "node_modules", "@posthog", "hogvm")); err != nil {
+		t.Skip("@posthog/hogvm not installed: run hogvm/bench/setup.sh to enable the differential test")
+	}
+	type tcase struct {
+		name     string
+		bytecode json.RawMessage
+	}
+	var cases []tcase
+	for _, p := range corpusPrograms(t) {
+		data, err := os.ReadFile(p.bytecode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, tcase{"program " + p.name, data})
+	}
+	root := conformanceDir(t)
+	var oracle struct {
+		Entries []struct {
+			Label    string          `json:"label"`
+			Match    string          `json:"match"`
+			Bytecode json.RawMessage `json:"bytecode"`
+		} `json:"entries"`
+	}
+	readJSON(t, filepath.Join(root, "stl_oracle.json"), &oracle)
+	for _, e := range oracle.Entries {
+		if e.Match == "exact" {
+			cases = append(cases, tcase{"stl " + e.Label, e.Bytecode})
+		}
+	}
+	var arity struct {
+		Cases []struct {
+			Name     string          `json:"name"`
+			Bytecode json.RawMessage `json:"bytecode"`
+		} `json:"cases"`
+	}
+	readJSON(t, filepath.Join(root, "spec", "vectors", "arity.json"), &arity)
+	for _, c := range arity.Cases {
+		cases = append(cases, tcase{"arity " + c.Name, c.Bytecode})
+	}
+	for _, toks := range [][]any{fibTokens(15), sleeps(0)} {
+		data, _ := json.Marshal(toks)
+		cases = append(cases, tcase{"handwritten", data})
+	}
+
+	batch := make([]json.RawMessage, len(cases))
+	for i, c := range cases {
+		batch[i] = c.bytecode
+	}
+	file := filepath.Join(t.TempDir(), "cases.json")
+	data, _ := json.Marshal(batch)
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, filepath.Join("bench", "run.js"), "execmany", file)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v: %s", err, stderr.String())
+	}
+	var results []struct {
+		Stdout string  `json:"stdout"`
+		Error  *string `json:"error"`
+	}
+	if err := json.Unmarshal(out, &results); err != nil || len(results) != len(cases) {
+		t.Fatalf("node output: %v (%d results for %d cases)", err, len(results), len(cases))
+	}
+	same, skipped := 0, 0
+	for i, c := range cases {
+		if why, ok := knownNodeDivergences[strings.TrimPrefix(c.name, "program ")]; ok {
+			t.Logf("%s: not compared: %s", c.name, why)
+			skipped++
+			continue
+		}
+		if c.name == "stl max2#0" {
+			skipped++ // max2 is not implemented by the TypeScript VM
+			continue
+		}
+		got, gerr := runCapture(t, c.bytecode, nil)
+		want := results[i]
+		if got != want.Stdout {
+			t.Errorf("%s: stdout differs\n go: %q\nnode: %q", c.name, truncate(got, 400), truncate(want.Stdout, 400))
+			continue
+		}
+		gotErr := ""
+		if gerr != nil {
+			gotErr = gerr.Error()
+		}
+		wantErr := ""
+		if want.Error != nil {
+			wantErr = *want.Error
+		}
+		if gotErr != wantErr && !strings.HasPrefix(c.name, "arity max2") {
+			t.Errorf("%s: error differs\n go: %q\nnode: %q", c.name, gotErr, wantErr)
+			continue
+		}
+		same++
+	}
+	t.Logf("differential vs @posthog/hogvm: %d/%d identical, %d not compared", same, len(cases)-skipped, skipped)
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatal(err)
+	}
+}
