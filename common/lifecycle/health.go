@@ -71,6 +71,13 @@ func NewHealthRegistry(name string) *HealthRegistry {
 	return &HealthRegistry{name: name, log: slog.Default(), components: map[string]ComponentStatus{}}
 }
 
+// SetLogger replaces slog.Default() for the registry's failure logs.
+func (r *HealthRegistry) SetLogger(l *slog.Logger) {
+	r.mu.Lock()
+	r.log = l
+	r.mu.Unlock()
+}
+
 // Register adds (or resets) a component in StatusStarting and returns its
 // reporting handle. deadline is how long one ReportHealthy counts.
 func (r *HealthRegistry) Register(component string, deadline time.Duration) *HealthHandle {
@@ -138,11 +145,14 @@ func (r *HealthRegistry) Status() HealthStatus {
 func (r *HealthRegistry) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		st := r.Status()
+		r.mu.RLock()
+		log := r.log
+		r.mu.RUnlock()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !st.Healthy {
 			// The Rust check also logs successes at info; on a probe hit every
 			// few seconds that is noise, so only failures are logged here.
-			r.log.Warn("health check failed", "registry", r.name, "status", st.String())
+			log.Warn("health check failed", "registry", r.name, "status", st.String())
 			w.WriteHeader(http.StatusInternalServerError)
 		}
 		_, _ = w.Write([]byte(st.String()))

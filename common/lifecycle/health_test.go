@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -77,6 +78,8 @@ func TestHealthTwoComponents(t *testing.T) {
 
 func TestHealthHTTP(t *testing.T) {
 	r := NewHealthRegistry("liveness")
+	logs := &syncBuffer{}
+	r.SetLogger(slog.New(slog.NewTextHandler(logs, nil)))
 	srv := httptest.NewServer(r.Handler())
 	defer srv.Close()
 	get := func() (int, string) {
@@ -98,5 +101,16 @@ func TestHealthHTTP(t *testing.T) {
 	h.ReportHealthy()
 	if code, body := get(); code != http.StatusOK || !strings.Contains(body, `"kafka": HealthyUntil(`) {
 		t.Fatalf("healthy: %d %q", code, body)
+	}
+	if n := strings.Count(logs.String(), "health check failed"); n != 2 {
+		t.Fatalf("want 2 failure logs, got %d:\n%s", n, logs)
+	}
+}
+
+func BenchmarkHealthHandleReportHealthy(b *testing.B) {
+	h := NewHealthRegistry("liveness").Register("rdkafka", 30*time.Second)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ReportHealthy()
 	}
 }

@@ -641,3 +641,14 @@ func TestRunTwice(t *testing.T) {
 		t.Fatal("second Run did not fail")
 	}
 }
+
+func BenchmarkHandleReportHealthy(b *testing.B) {
+	m := NewManager(Options{Name: "bench"})
+	h := m.Register("consumer", ComponentOptions{LivenessDeadline: 30 * time.Second})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			h.ReportHealthy()
+		}
+	})
+}
