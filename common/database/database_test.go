@@ -91,6 +91,8 @@ func TestIsTransient(t *testing.T) {
 		{"deadlock 40P01", pgErr("40P01", "deadlock detected"), true},
 		{"syntax 42601", pgErr("42601", "syntax error"), false},
 		{"lock not available 55P03", pgErr("55P03", "could not obtain lock"), false},
+		{"lock timeout 55P03", pgErr("55P03", "canceling statement due to lock timeout"), true},
+		{"idle in transaction 25P03", pgErr("25P03", "terminating connection due to idle-in-transaction timeout"), true},
 		{"context deadline", context.DeadlineExceeded, true},
 		{"context canceled", context.Canceled, false},
 		{"net timeout", netTimeout{}, true},
@@ -290,7 +292,7 @@ func TestRealLockNotAvailable(t *testing.T) {
 	}
 	_, err = waiter.Exec(ctx, "UPDATE "+parent+" SET name = 'uno' WHERE id = 1")
 	label, ok := TimeoutKind(err)
-	if Code(err) != "55P03" || label != "lock_not_available" || !ok || IsTransient(err) {
+	if Code(err) != "55P03" || label != "lock_not_available" || !ok || !IsTransient(err) {
 		t.Fatalf("lock timeout: code %q label %q transient %v: %v", Code(err), label, IsTransient(err), err)
 	}
 }
@@ -304,4 +306,31 @@ func TestRealClientDeadline(t *testing.T) {
 	if !ok || label != "client_timeout" || !IsTransient(err) {
 		t.Fatalf("client deadline: label %q transient %v: %v", label, IsTransient(err), err)
 	}
+}
+
+func TestRealIdleInTransactionTimeout(t *testing.T) {
+	pool := testPool(t, PoolConfig{})
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SET idle_in_transaction_session_timeout = '100ms'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	// Give the server time to end the idle session.
+	time.Sleep(500 * time.Millisecond)
+	_, err = conn.Exec(ctx, "SELECT 1")
+	if err == nil {
+		t.Fatal("query after the idle-in-transaction timeout succeeded")
+	}
+	label, ok := TimeoutKind(err)
+	if Code(err) != "25P03" || label != "idle_in_transaction_timeout" || !ok || !IsTransient(err) {
+		t.Fatalf("idle in transaction: code %q label %q: %v", Code(err), label, err)
+	}
+	conn.Conn().Close(ctx) //nolint:errcheck // the server already closed it
 }

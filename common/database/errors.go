@@ -121,15 +121,23 @@ func timeoutMessage(msg string) bool {
 
 // IsTransient reports whether retrying the operation may succeed: connection
 // and IO failures, pool timeouts and closure, TLS failures, SQLSTATE classes
-// 08, 53, 57, 58 and codes 40001, 40003, 40P01. Constraint violations, missing
-// rows or columns and configuration errors are not transient.
+// 08, 53, 57, 58, codes 40001, 40003, 40P01 and server messages about
+// cancelled statements or terminated sessions (lock and idle timeouts).
+// Constraint violations, missing rows or columns and configuration errors
+// are not transient.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		return transientCode(pgErr.Code)
+		// Only the server's phrases for ended sessions and cancelled
+		// statements count as a fallback: generic words such as
+		// "connection" also appear in constraint names.
+		m := strings.ToLower(pgErr.Message)
+		return transientCode(pgErr.Code) ||
+			strings.Contains(m, "terminating connection due to") ||
+			strings.Contains(m, "canceling statement due to")
 	}
 	if errors.Is(err, context.Canceled) {
 		// The caller gave up; retrying under the same context is pointless.
