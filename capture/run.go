@@ -2,7 +2,6 @@ package capture
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,11 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/hoggo/capture/internal/api"
 	"github.com/hoggo/capture/internal/limits"
 	"github.com/hoggo/capture/internal/sink"
+	"github.com/hoggo/common/httpserver"
 	"github.com/hoggo/common/kafka"
 	"github.com/hoggo/common/limiters"
 	"github.com/hoggo/common/redis"
@@ -168,11 +166,7 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		RerouteHistoricalAfter: time.Duration(cfg.HistoricalReroutingThresholdDays) * 24 * time.Hour,
 		Live:                   producer.Healthy,
 	})
-	var metrics http.Handler
-	if cfg.ExportPrometheus {
-		metrics = promhttp.Handler()
-	}
-	handler := srv.Router(metrics)
+	handler := srv.Router(cfg.ExportPrometheus)
 	if cfg.RequestTimeoutSeconds > 0 {
 		handler = http.TimeoutHandler(handler, time.Duration(cfg.RequestTimeoutSeconds)*time.Second,
 			`{"status":503,"code":"service_unavailable","error":"service unavailable: request timeout"}`)
@@ -188,22 +182,12 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 	if cfg.HTTP1HeaderReadTimeoutMs > 0 {
 		hs.ReadHeaderTimeout = time.Duration(cfg.HTTP1HeaderReadTimeoutMs) * time.Millisecond
 	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("capture listening", "address", ln.Addr().String(), "mode", string(mode))
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
-
-	select {
-	case err := <-serveErr:
-		return fmt.Errorf("capture: serve: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), shutdownDrain)
-	defer scancel()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("capture: shutdown: %w", err)
+	if err := httpserver.ServeServer(ctx, hs, ln, shutdownDrain); err != nil {
+		return fmt.Errorf("capture: %w", err)
 	}
 	return nil
 }

@@ -105,6 +105,23 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	slog.Log(r.Context(), level, "capture request failed",
 		"path", r.URL.Path, "status", e.Status(), "code", e.Code(), "error", err,
 		"request_id", r.Header.Get("X-Request-Id"))
-	errorsByStage.WithLabelValues(e.Tag()).Inc()
+	errorsByStage.WithLabelValues(e.Tag(), stageOf(e.Kind), string(s.opts.Mode)).Inc()
 	apierr.Write(w, e)
+}
+
+// stageOf names the pipeline stage an error kind comes from.
+func stageOf(k apierr.Kind) string {
+	switch k {
+	case apierr.RequestDecoding, apierr.EmptyPayload, apierr.BodyReadTimeout, apierr.EventTooBig:
+		return "decoding"
+	case apierr.RequestParsing, apierr.RequestHydration, apierr.EmptyBatch, apierr.EmptyPayloadFiltered:
+		return "parsing"
+	case apierr.NoToken, apierr.MultipleTokens, apierr.TokenValidation, apierr.UnknownToken:
+		return "token"
+	case apierr.RetryableSink, apierr.NonRetryableSink, apierr.ServiceUnavailable:
+		return "sink"
+	case apierr.BillingLimit, apierr.RateLimited, apierr.GlobalRateLimitExceeded:
+		return "limits"
+	}
+	return "processing"
 }

@@ -78,7 +78,7 @@ func newEnv(t *testing.T, o envOpts) *testEnv {
 		o.mutate(&opts)
 	}
 	s := New(opts)
-	srv := httptest.NewServer(s.Router(nil))
+	srv := httptest.NewServer(s.Router(false))
 	t.Cleanup(srv.Close)
 	return &testEnv{t: t, cluster: cluster, srv: srv, api: s}
 }

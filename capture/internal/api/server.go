@@ -9,13 +9,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/hoggo/capture/internal/apierr"
 	"github.com/hoggo/capture/internal/limits"
 	"github.com/hoggo/capture/internal/sink"
+	"github.com/hoggo/common/httpserver"
 )
 
 // Body limits per route (spec §2.1).
@@ -81,26 +81,28 @@ func New(opts Options) *Server {
 	return &Server{opts: opts}
 }
 
-// Router builds the chi router; metrics, when non-nil, is mounted at /metrics.
-func (s *Server) Router(metrics http.Handler) http.Handler {
-	r := chi.NewRouter()
-	r.Use(cors)
-	index := func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("capture"))
-	}
-	r.Get("/", index)
-	r.Get("/_readiness", index)
-	r.Get("/_liveness", func(w http.ResponseWriter, _ *http.Request) {
+// Router builds the chi router (common/httpserver: probes, /metrics and
+// request metrics unless disabled, capture's permissive CORS) with the
+// capture routes of the mode.
+func (s *Server) Router(exportMetrics bool) http.Handler {
+	live := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if s.opts.Live != nil && !s.opts.Live() {
 			http.Error(w, "unhealthy", http.StatusInternalServerError)
 			return
 		}
 		_, _ = w.Write([]byte("ok"))
 	})
-	if metrics != nil {
-		r.Method(http.MethodGet, "/metrics", metrics)
-	}
+	index := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("capture"))
+	})
+	r := httpserver.NewRouter(httpserver.Options{
+		Liveness:       live,
+		Readiness:      index,
+		DisableMetrics: !exportMetrics,
+		Middlewares:    []func(http.Handler) http.Handler{httpserver.CORS},
+	})
+	r.Method(http.MethodGet, "/", index)
 	route := func(path string, limit int, h func(http.ResponseWriter, *http.Request, int)) {
 		fn := func(w http.ResponseWriter, r *http.Request) { h(w, r, limit) }
 		for _, p := range []string{path, path + "/"} {
@@ -153,27 +155,6 @@ func respondOK(w http.ResponseWriter, beacon bool) {
 	_, _ = w.Write(okBody)
 }
 
-// cors is the reference's permissive CORS: mirror Origin and requested
-// headers, allow credentials, methods GET/POST/OPTIONS.
-func cors(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		if origin := r.Header.Get("Origin"); origin != "" {
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Allow-Credentials", "true")
-			h.Add("Vary", "Origin")
-		}
-		if r.Method == http.MethodOptions {
-			h.Set("Access-Control-Allow-Methods", "GET,POST,OPTIONS")
-			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-				h.Set("Access-Control-Allow-Headers", req)
-				h.Add("Vary", "Access-Control-Request-Headers")
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // clientIP follows axum-client-ip's insecure extractor: left-most
 // X-Forwarded-For entry, X-Real-IP, Forwarded for=, then the peer address.
 func clientIP(r *http.Request) string {
@@ -210,4 +191,4 @@ func clientIP(r *http.Request) string {
 
 var errorsByStage = promauto.NewCounterVec(prometheus.CounterOpts{
 	Name: "capture_error_by_stage_and_type", Help: "Capture request errors by type.",
-}, []string{"error"})
+}, []string{"error", "stage", "mode"})
