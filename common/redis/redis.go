@@ -161,6 +161,16 @@ func (c *Client) GetValue(ctx context.Context, key string) (any, error) {
 	return DecodeDjango(b)
 }
 
+// SetValue stores v as Django's cache would (EncodeDjango: ints as text,
+// the rest pickled); ttl > 0 sets an expiry.
+func (c *Client) SetValue(ctx context.Context, key string, v any, ttl time.Duration) error {
+	b, err := EncodeDjango(v)
+	if err != nil {
+		return err
+	}
+	return c.SetBytes(ctx, key, b, ttl)
+}
+
 // Set stores value at key with codec; ttl > 0 sets an expiry.
 func (c *Client) Set(ctx context.Context, key, value string, codec Codec, ttl time.Duration) error {
 	b, err := encodeString(value, codec)

@@ -114,6 +114,25 @@ func TestGetReadsWhatPythonWrote(t *testing.T) {
 	}
 }
 
+func TestSetValueRoundTrip(t *testing.T) {
+	c := testClient(t)
+	ctx := context.Background()
+	in := map[string]any{"flags": []any{"a", "b"}, "n": int64(3)}
+	if err := c.SetValue(ctx, "v", in, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetValue(ctx, "v")
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(in) {
+		t.Fatalf("GetValue = %v, %v", got, err)
+	}
+	if err := c.SetValue(ctx, "i", 42, 0); err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := c.GetBytes(ctx, "i"); string(raw) != "42" {
+		t.Fatalf("int stored as %q, want Django's decimal text", raw)
+	}
+}
+
 func TestNotFound(t *testing.T) {
 	c := testClient(t)
 	ctx := context.Background()
