@@ -62,14 +62,22 @@ func (m *machine) cost(v Value) int {
 	case KindNull, KindBool, KindNumber:
 		return costUnit
 	}
-	return valueCost(v)
+	if c, ok := scalarCost(v); ok {
+		return c
+	}
+	m.walker.marks = m.walker.marks[:0]
+	return m.walker.cost(v)
 }
 
 type costWalker struct {
+	buf   [8]any // backing for marks: most values nest shallowly
 	marks []any
 }
 
 func (w *costWalker) enter(ref any) bool {
+	if w.marks == nil {
+		w.marks = w.buf[:0]
+	}
 	for _, r := range w.marks {
 		if r == ref {
 			return false
@@ -108,11 +116,11 @@ func (w *costWalker) cost(v Value) int {
 		d.scan()
 		total := costUnit + d.ci.flat
 		for _, i := range d.ci.nested {
-			if _, ok := scalarCost(d.keys[i]); !ok {
-				total += w.cost(d.keys[i])
+			if _, ok := scalarCost(d.entries[i].key); !ok {
+				total += w.cost(d.entries[i].key)
 			}
-			if _, ok := scalarCost(d.vals[i]); !ok {
-				total += w.cost(d.vals[i])
+			if _, ok := scalarCost(d.entries[i].val); !ok {
+				total += w.cost(d.entries[i].val)
 			}
 		}
 		w.marks = w.marks[:len(w.marks)-1]
@@ -136,8 +144,8 @@ func (d *Dict) scan() {
 		return
 	}
 	d.ci = costIndex{ok: true}
-	for i := range d.keys {
-		d.ci.add(int32(i), d.keys[i], d.vals[i], false)
+	for i := range d.entries {
+		d.ci.add(int32(i), d.entries[i].key, d.entries[i].val, false)
 	}
 }
 

@@ -21,8 +21,8 @@ func naiveCost(v Value, marked map[any]bool) int {
 			}
 		} else {
 			d := v.AsDict()
-			for i := range d.keys {
-				total += naiveCost(d.keys[i], marked) + naiveCost(d.vals[i], marked)
+			for i := range d.entries {
+				total += naiveCost(d.entries[i].key, marked) + naiveCost(d.entries[i].val, marked)
 			}
 		}
 		return total

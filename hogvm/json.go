@@ -312,9 +312,12 @@ func arrayIndexKey(k string) (uint64, bool) {
 // jsOrder reorders a dict built from an object into JavaScript property order.
 func jsOrder(d *Dict) {
 	numeric := 0
-	for _, k := range d.keys {
-		if _, ok := arrayIndexKey(k.str); ok && k.kind == KindString {
-			numeric++
+	for i := range d.entries {
+		k := d.entries[i].key
+		if k.kind == KindString && k.str != "" && k.str[0] >= '0' && k.str[0] <= '9' {
+			if _, ok := arrayIndexKey(k.str); ok {
+				numeric++
+			}
 		}
 	}
 	if numeric == 0 {
@@ -326,11 +329,12 @@ func jsOrder(d *Dict) {
 	}
 	var nums []kv
 	var rest []kv
-	for i, k := range d.keys {
+	for i := range d.entries {
+		k := d.entries[i].key
 		if n, ok := arrayIndexKey(k.str); ok && k.kind == KindString {
-			nums = append(nums, kv{n, k, d.vals[i]})
+			nums = append(nums, kv{n, k, d.entries[i].val})
 		} else {
-			rest = append(rest, kv{0, k, d.vals[i]})
+			rest = append(rest, kv{0, k, d.entries[i].val})
 		}
 	}
 	for i := 1; i < len(nums); i++ {
@@ -338,7 +342,7 @@ func jsOrder(d *Dict) {
 			nums[j], nums[j-1] = nums[j-1], nums[j]
 		}
 	}
-	d.keys, d.vals, d.index, d.ci = d.keys[:0], d.vals[:0], nil, costIndex{ok: true}
+	d.entries, d.index, d.ci = d.entries[:0], nil, costIndex{ok: true}
 	for _, e := range append(nums, rest...) {
 		d.Set(e.k, e.v)
 	}
@@ -460,13 +464,17 @@ func (w *jsonWriter) value(v Value, depth int, top bool) {
 			return
 		}
 		w.marked = append(w.marked, d)
-		// keys become property names, in JavaScript property order
-		obj := NewDict(d.Len())
-		for i, k := range d.keys {
-			obj.Set(String(jsKeyString(k)), d.vals[i])
+		if plainKeys(d) {
+			w.entries(d.entries, depth)
+		} else {
+			// keys become property names, in JavaScript property order
+			obj := NewDict(d.Len())
+			for i := range d.entries {
+				obj.Set(String(jsKeyString(d.entries[i].key)), d.entries[i].val)
+			}
+			jsOrder(obj)
+			w.entries(obj.entries, depth)
 		}
-		jsOrder(obj)
-		w.object(obj.keys, obj.vals, depth)
 		w.marked = w.marked[:len(w.marked)-1]
 	case KindDateTime:
 		w.object([]Value{String("__hogDateTime__"), String("dt"), String("zone")}, []Value{True, Number(v.num), String(v.str)}, depth)
@@ -504,6 +512,44 @@ func (w *jsonWriter) callableString(c *Callable) {
 		name = "lambda"
 	}
 	writeJSONString(w.sb, "fn<"+name+"("+strconv.Itoa(c.ArgCount)+")>")
+}
+
+// plainKeys reports whether every key is a string that JavaScript keeps in
+// insertion order (not an array index).
+func plainKeys(d *Dict) bool {
+	for i := range d.entries {
+		k := d.entries[i].key
+		if k.kind != KindString {
+			return false
+		}
+		if k.str != "" && k.str[0] >= '0' && k.str[0] <= '9' {
+			if _, ok := arrayIndexKey(k.str); ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (w *jsonWriter) entries(entries []entry, depth int) {
+	sb := w.sb
+	sb.WriteByte('{')
+	for i := range entries {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		w.newline(depth + 1)
+		writeJSONString(sb, entries[i].key.str)
+		sb.WriteByte(':')
+		if w.indent > 0 {
+			sb.WriteByte(' ')
+		}
+		w.value(entries[i].val, depth+1, false)
+	}
+	if len(entries) > 0 {
+		w.newline(depth)
+	}
+	sb.WriteByte('}')
 }
 
 func (w *jsonWriter) object(keys, vals []Value, depth int) {

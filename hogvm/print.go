@@ -25,10 +25,14 @@ func PrintString(v Value) string {
 
 type printer struct {
 	sb     *strings.Builder
+	buf    [8]any
 	marked []any
 }
 
 func (p *printer) enter(ref any) bool {
+	if p.marked == nil {
+		p.marked = p.buf[:0]
+	}
 	for _, m := range p.marked {
 		if m == ref {
 			return false
@@ -88,13 +92,13 @@ func (p *printer) value(v Value) {
 			return
 		}
 		sb.WriteByte('{')
-		for i := range d.keys {
+		for i := range d.entries {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			p.value(d.keys[i])
+			p.value(d.entries[i].key)
 			sb.WriteString(": ")
-			p.value(d.vals[i])
+			p.value(d.entries[i].val)
 		}
 		sb.WriteByte('}')
 		p.leave()

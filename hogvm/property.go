@@ -209,8 +209,9 @@ func deepCopy(v Value) Value {
 	case KindDict:
 		d := v.AsDict()
 		out := NewDict(d.Len())
-		for i, k := range d.keys {
-			out.Set(k, deepCopy(d.vals[i]))
+		for i := range d.entries {
+			k := d.entries[i].key
+			out.Set(k, deepCopy(d.entries[i].val))
 		}
 		return NewDictValue(out)
 	}

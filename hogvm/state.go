@@ -118,8 +118,9 @@ func roundTrip(v Value, found map[any]Value) Value {
 		out := NewDict(d.Len())
 		nv := NewDictValue(out)
 		found[d] = nv
-		for i, k := range d.keys {
-			out.Set(String(jsKeyString(k)), roundTrip(d.vals[i], found))
+		for i := range d.entries {
+			k := d.entries[i].key
+			out.Set(String(jsKeyString(k)), roundTrip(d.entries[i].val, found))
 		}
 		jsOrder(out)
 		delete(found, d)
@@ -364,8 +365,8 @@ func reviveState(v Value) Value {
 			}
 			return v
 		}
-		for i := range d.vals {
-			d.vals[i] = reviveState(d.vals[i])
+		for i := range d.entries {
+			d.entries[i].val = reviveState(d.entries[i].val)
 		}
 		d.ci = costIndex{}
 	}

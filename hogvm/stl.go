@@ -617,7 +617,7 @@ func stlKeys(m *machine, a []Value) (Value, error) {
 		}
 		return NewArray(items), nil
 	case KindDict:
-		return NewArray(slices.Clone(a[0].AsDict().keys)), nil
+		return NewArray(a[0].AsDict().Keys()), nil
 	}
 	return NewArray([]Value{}), nil
 }
@@ -627,7 +627,7 @@ func stlValues(m *machine, a []Value) (Value, error) {
 	case KindArray:
 		return NewArray(slices.Clone(a[0].AsArray().Items)), nil
 	case KindDict:
-		return NewArray(slices.Clone(a[0].AsDict().vals)), nil
+		return NewArray(a[0].AsDict().Values()), nil
 	}
 	return NewArray([]Value{}), nil
 }

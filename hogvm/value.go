@@ -184,28 +184,52 @@ func (v Value) isTuple() bool {
 // Dict is an insertion-ordered map with Hog keys (usually strings). Small dicts
 // are scanned linearly; an index is built once they grow.
 type Dict struct {
-	keys  []Value
-	vals  []Value
-	index map[string]int // string keys only, built past dictIndexThreshold entries
+	entries []entry
+	index   map[string]int // string keys only, built past dictIndexThreshold entries
 
 	ci costIndex // memory cost bookkeeping (see cost.go)
+}
+
+type entry struct {
+	key, val Value
 }
 
 const dictIndexThreshold = 12
 
 // NewDict returns an empty dict with room for n entries.
 func NewDict(n int) *Dict {
-	return &Dict{keys: make([]Value, 0, n), vals: make([]Value, 0, n), ci: costIndex{ok: true}}
+	return &Dict{entries: make([]entry, 0, n), ci: costIndex{ok: true}}
 }
 
 // Len returns the number of entries.
-func (d *Dict) Len() int { return len(d.keys) }
+func (d *Dict) Len() int { return len(d.entries) }
 
-// Keys returns the keys in insertion order (do not modify).
-func (d *Dict) Keys() []Value { return d.keys }
+// Keys returns the keys in insertion order.
+func (d *Dict) Keys() []Value {
+	out := make([]Value, len(d.entries))
+	for i := range d.entries {
+		out[i] = d.entries[i].key
+	}
+	return out
+}
 
-// Values returns the values in insertion order (do not modify).
-func (d *Dict) Values() []Value { return d.vals }
+// Values returns the values in insertion order.
+func (d *Dict) Values() []Value {
+	out := make([]Value, len(d.entries))
+	for i := range d.entries {
+		out[i] = d.entries[i].val
+	}
+	return out
+}
+
+// Range calls fn for every entry in insertion order until fn returns false.
+func (d *Dict) Range(fn func(k, v Value) bool) {
+	for i := range d.entries {
+		if !fn(d.entries[i].key, d.entries[i].val) {
+			return
+		}
+	}
+}
 
 func (d *Dict) find(k Value) int {
 	if k.kind == KindString {
@@ -215,15 +239,15 @@ func (d *Dict) find(k Value) int {
 			}
 			return -1
 		}
-		for i := range d.keys {
-			if d.keys[i].kind == KindString && d.keys[i].str == k.str {
+		for i := range d.entries {
+			if d.entries[i].key.kind == KindString && d.entries[i].key.str == k.str {
 				return i
 			}
 		}
 		return -1
 	}
-	for i := range d.keys {
-		if sameValueZero(d.keys[i], k) {
+	for i := range d.entries {
+		if sameValueZero(d.entries[i].key, k) {
 			return i
 		}
 	}
@@ -233,7 +257,7 @@ func (d *Dict) find(k Value) int {
 // Get returns the value stored at k.
 func (d *Dict) Get(k Value) (Value, bool) {
 	if i := d.find(k); i >= 0 {
-		return d.vals[i], true
+		return d.entries[i].val, true
 	}
 	return Null, false
 }
@@ -244,23 +268,22 @@ func (d *Dict) GetString(k string) (Value, bool) { return d.Get(String(k)) }
 // Set stores v at k; an existing key keeps its position.
 func (d *Dict) Set(k, v Value) {
 	if i := d.find(k); i >= 0 {
-		d.ci.replace(int32(i), d.keys[i], d.vals[i], v)
-		d.vals[i] = v
+		d.ci.replace(int32(i), d.entries[i].key, d.entries[i].val, v)
+		d.entries[i].val = v
 		return
 	}
 	if d.ci.ok {
-		d.ci.add(int32(len(d.keys)), k, v, false)
+		d.ci.add(int32(len(d.entries)), k, v, false)
 	}
-	d.keys = append(d.keys, k)
-	d.vals = append(d.vals, v)
+	d.entries = append(d.entries, entry{k, v})
 	if d.index != nil {
 		if k.kind == KindString {
-			d.index[k.str] = len(d.keys) - 1
+			d.index[k.str] = len(d.entries) - 1
 		}
-	} else if len(d.keys) > dictIndexThreshold {
-		d.index = make(map[string]int, len(d.keys)*2)
-		for i, key := range d.keys {
-			if key.kind == KindString {
+	} else if len(d.entries) > dictIndexThreshold {
+		d.index = make(map[string]int, len(d.entries)*2)
+		for i := range d.entries {
+			if key := d.entries[i].key; key.kind == KindString {
 				if _, dup := d.index[key.str]; !dup {
 					d.index[key.str] = i
 				}

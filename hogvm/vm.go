@@ -53,6 +53,7 @@ type machine struct {
 	rootGlobals *Dict
 	imported    map[string]*chunk
 	regexes     map[string]*regexEntry
+	walker      costWalker
 }
 
 // Exec runs a program until it finishes, fails or suspends on an async call.
@@ -85,11 +86,13 @@ func newMachine(p *Program, opts *Options) *machine {
 			rootGlobals = g
 		} else {
 			merged := NewDict(rootGlobals.Len() + g.Len())
-			for i, k := range rootGlobals.keys {
-				merged.Set(k, rootGlobals.vals[i])
+			for i := range rootGlobals.entries {
+				k := rootGlobals.entries[i].key
+				merged.Set(k, rootGlobals.entries[i].val)
 			}
-			for i, k := range g.keys {
-				merged.Set(k, g.vals[i])
+			for i := range g.entries {
+				k := g.entries[i].key
+				merged.Set(k, g.entries[i].val)
 			}
 			rootGlobals = merged
 		}
