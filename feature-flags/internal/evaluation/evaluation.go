@@ -110,6 +110,19 @@ type evaluator struct {
 	s       *Subject
 	results []Result
 	cohorts cohorts.Evaluator
+	// rollout memoises the rollout hash of the current flag for one
+	// identifier: conditions of a flag usually share it.
+	rolloutKey, rolloutID string
+	rolloutHash           float64
+}
+
+func (e *evaluator) rolloutBucket(flagKey, id string) float64 {
+	if e.rolloutKey == flagKey && e.rolloutID == id {
+		return e.rolloutHash
+	}
+	h := hash.Rollout(flagKey, id)
+	e.rolloutKey, e.rolloutID, e.rolloutHash = flagKey, id, h
+	return h
 }
 
 func (e *evaluator) fail(r *Result, code string) {
@@ -117,7 +130,7 @@ func (e *evaluator) fail(r *Result, code string) {
 	r.Enabled = false
 	r.Variant = ""
 	r.Payload = nil
-	r.Reason = Reason{Code: code, ConditionIndex: -1, Description: describeError(code)}
+	r.Reason = Reason{Code: code, ConditionIndex: -1}
 }
 
 // describeError renders the description of a per-flag error code.
@@ -350,7 +363,7 @@ func (e *evaluator) condition(f *definitions.Flag, c *definitions.Condition, agg
 			}
 		}
 	}
-	if hash.Included(hash.Rollout(f.Key, id), c.Rollout()) {
+	if rollout := c.Rollout(); rollout >= 100 || hash.Included(e.rolloutBucket(f.Key, id), rollout) {
 		return kConditionMatch, nil
 	}
 	return kOutOfRolloutBound, nil

@@ -73,38 +73,46 @@ func (k kind) code() string {
 	return CodeMissingDependency
 }
 
-func (k kind) description(index int) string {
-	switch k {
-	case kConditionMatch:
-		if index < 0 {
-			index = 0
-		}
-		return "Matched condition set " + strconv.Itoa(index+1)
-	case kNoConditionMatch:
-		return "No matching condition set"
-	case kNoConditionMatchGroupsNotEvaluated:
-		return "No matching condition set (group conditions were not evaluated because no group type was provided)"
-	case kOutOfRolloutBound:
-		return "Out of rollout bound"
-	case kNoGroupType:
-		return "No group type"
-	case kSuperCondition:
-		return "Super condition value"
-	case kHoldout:
-		return "Holdout condition value"
-	case kFlagDisabled:
-		return "Feature flag is disabled"
-	}
-	return "Flag cannot be evaluated due to missing dependency"
-}
-
 // Reason explains a flag result. ConditionIndex is -1 for null.
 type Reason struct {
 	Code           string
 	ConditionIndex int
-	Description    string
+	// GroupsNotEvaluated marks the no_condition_match variant where group
+	// conditions were skipped for lack of a group key.
+	GroupsNotEvaluated bool
 }
 
 func reasonOf(k kind, index int) Reason {
-	return Reason{Code: k.code(), ConditionIndex: index, Description: k.description(index)}
+	return Reason{Code: k.code(), ConditionIndex: index, GroupsNotEvaluated: k == kNoConditionMatchGroupsNotEvaluated}
+}
+
+// Description is the human-readable reason shown in v2 responses; it is
+// built on demand so evaluation does not allocate it.
+func (r Reason) Description() string {
+	switch r.Code {
+	case CodeConditionMatch:
+		i := r.ConditionIndex
+		if i < 0 {
+			i = 0
+		}
+		return "Matched condition set " + strconv.Itoa(i+1)
+	case CodeNoConditionMatch:
+		if r.GroupsNotEvaluated {
+			return "No matching condition set (group conditions were not evaluated because no group type was provided)"
+		}
+		return "No matching condition set"
+	case CodeOutOfRolloutBound:
+		return "Out of rollout bound"
+	case CodeNoGroupType:
+		return "No group type"
+	case CodeSuperConditionValue:
+		return "Super condition value"
+	case CodeHoldoutConditionValue:
+		return "Holdout condition value"
+	case CodeFlagDisabled:
+		return "Feature flag is disabled"
+	case CodeMissingDependency:
+		return "Flag cannot be evaluated due to missing dependency"
+	}
+	return describeError(r.Code)
 }

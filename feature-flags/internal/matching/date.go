@@ -11,6 +11,18 @@ import (
 
 var relativeDate = regexp.MustCompile(`^-?([0-9]+)([hdwmy])$`)
 
+// relativeDateMatch runs the relative-date regexp only on short strings
+// ending in a unit letter, the cheap reject for absolute dates.
+func relativeDateMatch(s string) []string {
+	if len(s) < 2 || len(s) > 7 || strings.IndexByte("hdwmy", s[len(s)-1]) < 0 {
+		return nil
+	}
+	return relativeDate.FindStringSubmatch(s)
+}
+
+// IsRelativeDate reports whether s is a relative date filter ("-7d").
+func IsRelativeDate(s string) bool { return relativeDateMatch(s) != nil }
+
 // ParseDate parses a date filter value: a relative date ("-7d", "3m",
 // anchored to now on the team-timezone wall clock), RFC 3339 with an offset,
 // "YYYY-MM-DD" (midnight in tz) or a naive "YYYY-MM-DD[ T]HH:MM[:SS[.f]]" (in
@@ -19,7 +31,10 @@ func ParseDate(s string, tz *time.Location, now time.Time) (time.Time, bool) {
 	if tz == nil {
 		tz = time.UTC
 	}
-	if m := relativeDate.FindStringSubmatch(s); m != nil {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if m := relativeDateMatch(s); m != nil {
 		n, err := strconv.Atoi(m[1])
 		if err != nil || n >= 10000 {
 			return time.Time{}, false
@@ -89,8 +104,10 @@ func daysIn(y int, m time.Month) int {
 func propertyDate(v any, tz *time.Location) (time.Time, bool) {
 	switch x := v.(type) {
 	case string:
-		if f, ok := parseRustFloat(x); ok {
-			return epoch(f)
+		if x != "" && (x[0] >= '0' && x[0] <= '9' || x[0] == '-' || x[0] == '+' || x[0] == '.' || x[0] == 'i' || x[0] == 'I' || x[0] == 'n' || x[0] == 'N') {
+			if f, ok := parseRustFloat(x); ok {
+				return epoch(f)
+			}
 		}
 		return ParseDate(x, tz, time.Now())
 	case json.Number, float64, int, int64:

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dlclark/regexp2"
@@ -119,6 +120,27 @@ type Filter struct {
 	req         *Requirement
 	regex       *regexp2.Regexp
 	regexBad    bool
+	// date caches the parsed absolute filter date for one timezone.
+	date atomic.Pointer[filterDate]
+}
+
+type filterDate struct {
+	tz *time.Location
+	t  time.Time
+	ok bool
+}
+
+// filterDate parses the filter value as a date; absolute dates are cached
+// per timezone, relative ones move with the clock.
+func (f *Filter) filterDate(s string, tz *time.Location) (time.Time, bool) {
+	if d := f.date.Load(); d != nil && d.tz == tz {
+		return d.t, d.ok
+	}
+	t, ok := ParseDate(s, tz, time.Now())
+	if !IsRelativeDate(s) {
+		f.date.Store(&filterDate{tz: tz, t: t, ok: ok})
+	}
+	return t, ok
 }
 
 type filterJSON struct {
@@ -163,7 +185,7 @@ func (f *Filter) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalJSON writes the filter as it was read.
-func (f Filter) MarshalJSON() ([]byte, error) {
+func (f *Filter) MarshalJSON() ([]byte, error) {
 	if len(f.Raw) > 0 {
 		return f.Raw, nil
 	}
@@ -354,8 +376,8 @@ func (f *Filter) Match(props map[string]any, tz *time.Location) bool {
 		if !present || f.version == nil {
 			return false
 		}
-		pvv := ParseVersionLenient(String(pv))
-		if pvv == nil {
+		pvv, ok := parseLenient(String(pv))
+		if !ok {
 			return false
 		}
 		c := pvv.Compare(f.version)
@@ -377,11 +399,11 @@ func (f *Filter) Match(props map[string]any, tz *time.Location) bool {
 		if !present || f.req == nil {
 			return false
 		}
-		pvv := ParseVersionLenient(String(pv))
-		if pvv == nil {
+		pvv, ok := parseLenient(String(pv))
+		if !ok {
 			return false
 		}
-		return f.req.Matches(pvv)
+		return f.req.Matches(&pvv)
 	case OpIsDateBefore, OpIsDateAfter, OpIsDateExact:
 		if !present {
 			return false
@@ -394,7 +416,7 @@ func (f *Filter) Match(props map[string]any, tz *time.Location) bool {
 		if !isStr {
 			return false
 		}
-		fd, ok := ParseDate(s, tz, time.Now())
+		fd, ok := f.filterDate(s, tz)
 		if !ok {
 			return false
 		}
@@ -417,9 +439,9 @@ func (f *Filter) exact(pv any) bool {
 		return truthy(pv) == f.truthyValue
 	}
 	if f.arrayLower != nil {
-		t := strings.ToLower(String(pv))
+		ps := String(pv)
 		for _, e := range f.arrayLower {
-			if e == t {
+			if lowerEqual(ps, e) {
 				return true
 			}
 		}
@@ -428,7 +450,30 @@ func (f *Filter) exact(pv any) bool {
 	if _, isArr := f.Value.([]any); isArr {
 		return false
 	}
-	return strings.ToLower(String(pv)) == f.valueLower
+	return lowerEqual(String(pv), f.valueLower)
+}
+
+// lowerEqual reports strings.ToLower(s) == lower without allocating when s
+// is ASCII.
+func lowerEqual(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.ToLower(s) == lower
+		}
+	}
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func truthyOrFalsy(v any) bool {

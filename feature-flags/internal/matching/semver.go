@@ -18,8 +18,49 @@ type Version struct {
 // padded with 0 and leading zeros of the numeric core are dropped; the
 // pre-release and build suffixes are kept. nil when it still does not parse.
 func ParseVersionLenient(s string) *Version {
+	v, ok := parseLenient(s)
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+func parseLenient(s string) (Version, bool) {
 	s = strings.TrimSpace(strings.TrimPrefix(s, "v"))
-	return parseStrict(canonicalVersion(s))
+	if v, ok := parseSimple(s); ok {
+		return v, true
+	}
+	if v := parseStrict(canonicalVersion(s)); v != nil {
+		return *v, true
+	}
+	return Version{}, false
+}
+
+// parseSimple handles the common "X", "X.Y" and "X.Y.Z" forms (digits only)
+// without allocating intermediate strings.
+func parseSimple(s string) (Version, bool) {
+	var nums [3]uint64
+	part, digits := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if nums[part] > (1<<63)/10 {
+				return Version{}, false
+			}
+			nums[part] = nums[part]*10 + uint64(c-'0')
+			digits++
+		case c == '.' && digits > 0 && part < 2:
+			part++
+			digits = 0
+		default:
+			return Version{}, false
+		}
+	}
+	if digits == 0 {
+		return Version{}, false
+	}
+	return Version{Major: nums[0], Minor: nums[1], Patch: nums[2]}, true
 }
 
 func canonicalVersion(s string) string {

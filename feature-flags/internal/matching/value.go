@@ -159,8 +159,17 @@ func Float(v any) (float64, bool) {
 }
 
 func parseRustFloat(s string) (float64, bool) {
-	if s == "" || strings.ContainsAny(s, "xX_pP \t\n") {
+	if s == "" {
 		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c == '.', c == '-', c == '+', c == 'e', c == 'E':
+		case c == 'i' || c == 'I' || c == 'n' || c == 'N' || c == 'f' || c == 'F' || c == 't' || c == 'T' || c == 'y' || c == 'Y' || c == 'a' || c == 'A':
+			// inf, infinity, nan
+		default:
+			return 0, false
+		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil && !isRange(err) {

@@ -126,8 +126,7 @@ func DetailOf(r *evaluation.Result) Detail {
 		i := r.Reason.ConditionIndex
 		d.Reason.ConditionIndex = &i
 	}
-	if r.Reason.Description != "" {
-		desc := r.Reason.Description
+	if desc := r.Reason.Description(); desc != "" {
 		d.Reason.Description = &desc
 	}
 	d.Metadata = Metadata{ID: r.Flag.ID, Version: r.Flag.VersionOrZero(), Payload: r.Payload, HasExperiment: r.Flag.HasExperiment}
