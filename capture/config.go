@@ -6,6 +6,7 @@ package capture
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/caarlos0/env/v11"
@@ -51,6 +52,16 @@ type Config struct {
 	EventRestrictionsRefreshIntervalSecs int    `env:"EVENT_RESTRICTIONS_REFRESH_INTERVAL_SECS" envDefault:"30"`
 	EventRestrictionsFailOpenAfterSecs   int    `env:"EVENT_RESTRICTIONS_FAIL_OPEN_AFTER_SECS" envDefault:"300"`
 
+	// v1 analytics endpoint (/i/v1/analytics/events): registered only when
+	// CAPTURE_V1_SINKS names at least one sink; the first is written to.
+	CaptureV1Sinks                    string `env:"CAPTURE_V1_SINKS"`
+	CaptureV1MaxCompressedBodyBytes   int    `env:"CAPTURE_V1_MAX_COMPRESSED_BODY_BYTES" envDefault:"10485760"`
+	CaptureV1MaxDecompressedBodyBytes int    `env:"CAPTURE_V1_MAX_DECOMPRESSED_BODY_BYTES" envDefault:"52428800"`
+	// CaptureV1SinkSettings are the CAPTURE_V1_SINK_<NAME>_* variables of
+	// the default sink, keyed without that prefix (KAFKA_HOSTS,
+	// KAFKA_TOPIC_MAIN, PRODUCE_TIMEOUT_MS, ...). LoadConfig fills it.
+	CaptureV1SinkSettings map[string]string `env:"-"`
+
 	Kafka kafka.Config
 	// Capture's producer defaults differ from the shared ones.
 	KafkaProducerMessageMaxBytes int `env:"KAFKA_PRODUCER_MESSAGE_MAX_BYTES" envDefault:"1000000"`
@@ -79,6 +90,16 @@ func LoadConfig() (Config, error) {
 	if err := env.Parse(&cfg); err != nil {
 		return cfg, fmt.Errorf("capture config: %w", err)
 	}
+	if name := cfg.v1SinkName(); name != "" {
+		prefix := "CAPTURE_V1_SINK_" + strings.ToUpper(name) + "_"
+		cfg.CaptureV1SinkSettings = map[string]string{}
+		for _, kv := range os.Environ() {
+			k, v, _ := strings.Cut(kv, "=")
+			if rest, ok := strings.CutPrefix(k, prefix); ok {
+				cfg.CaptureV1SinkSettings[rest] = v
+			}
+		}
+	}
 	return cfg, cfg.validate()
 }
 
@@ -97,6 +118,16 @@ func (c *Config) validate() error {
 		return nil
 	}
 	return fmt.Errorf("CAPTURE_MODE: unsupported mode %q (want events or recordings)", c.CaptureMode)
+}
+
+// v1SinkName is the first CAPTURE_V1_SINKS entry, "" when v1 is off.
+func (c *Config) v1SinkName() string {
+	for _, n := range strings.Split(c.CaptureV1Sinks, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			return n
+		}
+	}
+	return ""
 }
 
 func (c *Config) mode() string { return strings.ToLower(strings.TrimSpace(c.CaptureMode)) }

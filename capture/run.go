@@ -140,7 +140,7 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 	if mode == api.ModeRecordings && replayTopic == "events_plugin_ingestion" {
 		replayTopic = defaultReplayTopic
 	}
-	snk := sink.NewKafka(producer, sink.Topics{
+	topics := sink.Topics{
 		Main:           cfg.KafkaTopic,
 		Overflow:       cfg.KafkaOverflowTopic,
 		Historical:     cfg.KafkaHistoricalTopic,
@@ -150,12 +150,18 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		DLQ:            cfg.KafkaDLQTopic,
 		Replay:         replayTopic,
 		ReplayOverflow: cfg.KafkaReplayOverflowTopic,
-	})
+	}
+	snk := sink.NewKafka(producer, topics)
+	v1, v1Cleanup, err := newV1Handler(ctx, &cfg, mode, producer, topics, pol)
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	defer v1Cleanup()
 	eventMax := api.BatchBodySize * 5
 	if mode == api.ModeRecordings {
 		eventMax = cfg.KafkaProducerMessageMaxBytes
 	}
-	srv := api.New(api.Options{
+	opts := api.Options{
 		Mode:                   mode,
 		Sink:                   snk,
 		Policies:               pol,
@@ -165,7 +171,11 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		RerouteHistorical:      cfg.EnableHistoricalRerouting,
 		RerouteHistoricalAfter: time.Duration(cfg.HistoricalReroutingThresholdDays) * 24 * time.Hour,
 		Live:                   producer.Healthy,
-	})
+	}
+	if v1 != nil {
+		opts.V1 = v1
+	}
+	srv := api.New(opts)
 	handler := srv.Router(cfg.ExportPrometheus)
 	if cfg.RequestTimeoutSeconds > 0 {
 		handler = http.TimeoutHandler(handler, time.Duration(cfg.RequestTimeoutSeconds)*time.Second,

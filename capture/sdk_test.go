@@ -3,7 +3,9 @@ package capture_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -64,18 +66,26 @@ func readEvents(t *testing.T, cluster *kafkatest.Cluster, topic string, n int) m
 	return out
 }
 
-// TestPostHogGoSDK points the official Go SDK (legacy /batch/ mode, plain
-// and gzip) at a running capture and reads its events back from Kafka.
+// TestPostHogGoSDK points the official Go SDK at a running capture, in its
+// legacy /batch/ mode and its v1 analytics mode, and reads its events back
+// from Kafka.
 func TestPostHogGoSDK(t *testing.T) {
 	for _, mode := range []struct {
 		name        string
+		capture     posthog.CaptureMode
 		compression posthog.CompressionMode
-	}{{"plain", posthog.CompressionNone}, {"gzip", posthog.CompressionGzip}} {
+	}{
+		{"legacy plain", posthog.CaptureModeLegacy, posthog.CompressionNone},
+		{"legacy gzip", posthog.CaptureModeLegacy, posthog.CompressionGzip},
+		{"v1 plain", posthog.CaptureModeAnalyticsV1, posthog.CompressionNone},
+		{"v1 zstd", posthog.CaptureModeAnalyticsV1, posthog.CompressionZstd},
+	} {
 		t.Run(mode.name, func(t *testing.T) {
 			cluster := kafkatest.New(t, "events_plugin_ingestion", "events_plugin_ingestion_historical")
-			url := startCapture(t, cluster, nil)
+			url := startCapture(t, cluster, func(c *capture.Config) { c.CaptureV1Sinks = "msk" })
 			client, err := posthog.NewWithConfig("phc_sdk_test", posthog.Config{
 				Endpoint: url, BatchSize: 3, Interval: 50 * time.Millisecond, Compression: mode.compression,
+				CaptureMode: mode.capture,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -163,4 +173,39 @@ func headerValue(r *kgo.Record, key string) string {
 		}
 	}
 	return ""
+}
+
+// TestRunServesProbesAndMetrics checks the status routes and that the
+// reference's metric names are exported after traffic.
+func TestRunServesProbesAndMetrics(t *testing.T) {
+	cluster := kafkatest.New(t, "events_plugin_ingestion")
+	url := startCapture(t, cluster, nil)
+	resp, err := http.Post(url+"/i/v0/e/", "application/json", strings.NewReader(`{"token":"t","event":"e","distinct_id":"d"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("capture: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	for path, want := range map[string]string{"/": "capture", "/_readiness": "capture", "/_liveness": ""} {
+		r, err := http.Get(url + path)
+		if err != nil || r.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", path, err, r)
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if want != "" && string(b) != want {
+			t.Errorf("GET %s = %q", path, b)
+		}
+	}
+	r, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	for _, name := range []string{"capture_events_received_total", "capture_events_ingested_total",
+		"capture_event_batch_size", "http_requests_total", "http_requests_duration_seconds"} {
+		if !strings.Contains(string(b), name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
 }
