@@ -9,10 +9,21 @@ import (
 // Print renders v the way the reference printer does: strings quoted, dicts as
 // {'k': v}, tuples as (a, b), callables as fn<name(n)>.
 func Print(v Value) string {
-	var sb strings.Builder
-	p := printer{sb: &sb}
+	switch v.kind {
+	case KindNull:
+		return "null"
+	case KindBool:
+		if v.num != 0 {
+			return "true"
+		}
+		return "false"
+	case KindNumber:
+		return jsnum.Format(v.num)
+	}
+	p := &printer{}
+	p.sb = &p.b
 	p.value(v)
-	return sb.String()
+	return p.b.String()
 }
 
 // PrintString renders v for print() and toString(): strings raw, everything else via Print.
@@ -24,6 +35,7 @@ func PrintString(v Value) string {
 }
 
 type printer struct {
+	b      strings.Builder
 	sb     *strings.Builder
 	buf    [8]any
 	marked []any

@@ -70,6 +70,10 @@ func init() {
 		"upper":   {stringFn("toUpperCase", strings.ToUpper), 1, 1},
 		"reverse": {stringFn("split", reverseUTF16), 1, 1},
 		"print": {func(m *machine, a []Value) (Value, error) {
+			if len(a) == 1 {
+				m.opts.printLine(PrintString(a[0]))
+				return Null, nil
+			}
 			parts := make([]string, len(a))
 			for i, v := range a {
 				parts[i] = PrintString(v)

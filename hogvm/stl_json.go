@@ -14,6 +14,31 @@ func jsonTarget(obj Value) (Value, bool) {
 	return obj, true
 }
 
+// readOnlyJSON is jsonTarget for helpers that only read the parsed value and
+// return scalars: programs often query the same JSON string many times, so
+// the parse is cached per execution.
+func (m *machine) readOnlyJSON(obj Value) (Value, bool) {
+	if obj.kind != KindString {
+		return obj, true
+	}
+	if e, ok := m.jsonCache[obj.str]; ok {
+		return e.v, e.ok
+	}
+	v, ok := jsonTarget(obj)
+	if m.jsonCache == nil {
+		m.jsonCache = map[string]parsedJSON{}
+	}
+	if len(m.jsonCache) < 64 {
+		m.jsonCache[obj.str] = parsedJSON{v, ok}
+	}
+	return v, ok
+}
+
+type parsedJSON struct {
+	v  Value
+	ok bool
+}
+
 func jsonPath(obj Value, path []Value) Value {
 	v, err := nestedGet(obj, path)
 	if err != nil {
@@ -26,8 +51,8 @@ func stlJSONHas(m *machine, a []Value) (Value, error) {
 	cur := a[0]
 	for _, key := range a[1:] {
 		if cur.kind == KindString {
-			v, err := ParseJSON([]byte(cur.str))
-			if err != nil {
+			v, ok := m.readOnlyJSON(cur)
+			if !ok {
 				return False, nil
 			}
 			cur = v
@@ -75,7 +100,7 @@ func stlJSONHas(m *machine, a []Value) (Value, error) {
 }
 
 func stlJSONLength(m *machine, a []Value) (Value, error) {
-	obj, ok := jsonTarget(a[0])
+	obj, ok := m.readOnlyJSON(a[0])
 	if !ok {
 		return Int(0), nil
 	}
@@ -90,7 +115,7 @@ func stlJSONLength(m *machine, a []Value) (Value, error) {
 }
 
 func stlJSONExtractBool(m *machine, a []Value) (Value, error) {
-	obj, ok := jsonTarget(a[0])
+	obj, ok := m.readOnlyJSON(a[0])
 	if !ok {
 		return False, nil
 	}
@@ -105,7 +130,7 @@ func stlJSONExtractBool(m *machine, a []Value) (Value, error) {
 
 func jsonExtractNum(parse func(string) float64) stlFunc {
 	return func(m *machine, a []Value) (Value, error) {
-		obj, ok := jsonTarget(a[0])
+		obj, ok := m.readOnlyJSON(a[0])
 		if !ok {
 			return Null, nil
 		}
@@ -119,7 +144,7 @@ func jsonExtractNum(parse func(string) float64) stlFunc {
 }
 
 func stlJSONExtractString(m *machine, a []Value) (Value, error) {
-	obj, ok := jsonTarget(a[0])
+	obj, ok := m.readOnlyJSON(a[0])
 	if !ok {
 		return Null, nil
 	}

@@ -54,6 +54,7 @@ type machine struct {
 	imported    map[string]*chunk
 	regexes     map[string]*regexEntry
 	walker      costWalker
+	jsonCache   map[string]parsedJSON
 }
 
 // Exec runs a program until it finishes, fails or suspends on an async call.
