@@ -168,6 +168,7 @@ func newChunk(name string, toks []Value) *chunk {
 	c := &chunk{name: name, toks: toks, ints: make([]int64, len(toks))}
 	for i, t := range toks {
 		c.ints[i] = tokenInt(t)
+		c.toks[i].cost = uint32(min(valueCost(t), math.MaxUint32)) // constants are pushed with their cost
 	}
 	return c
 }

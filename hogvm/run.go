@@ -57,7 +57,7 @@ func (m *machine) run() (*Result, error) {
 				return nil, errEndOfBytecode
 			}
 			ip++
-			if err := m.push(toks[ip]); err != nil {
+			if err := m.pushc(toks[ip]); err != nil {
 				return nil, err
 			}
 		case opTrue:
@@ -289,7 +289,14 @@ func (m *machine) run() (*Result, error) {
 			if i >= 0 && i < int64(len(m.stack)) {
 				v = m.stack[i]
 			}
-			if err := m.push(v); err != nil {
+			if v.kind > KindString {
+				// containers are re-measured, scalars keep the slot's cost
+				c := m.cost(v)
+				v.cost = uint32(min(c, math.MaxUint32))
+			} else if v.kind == KindNull {
+				v.cost = costUnit
+			}
+			if err := m.pushc(v); err != nil {
 				return nil, err
 			}
 		case opSetLocal:

@@ -170,13 +170,23 @@ func formatSeconds(d time.Duration) string {
 func (m *machine) push(v Value) error {
 	c := m.cost(v)
 	v.cost = uint32(min(c, math.MaxUint32))
+	return m.pushc(v)
+}
+
+// pushc pushes a value whose cost field is already set.
+func (m *machine) pushc(v Value) error {
 	m.stack = append(m.stack, v)
-	m.memUsed += c
+	m.memUsed += int(v.cost)
 	if m.memUsed > m.maxMem {
-		m.maxMem = m.memUsed
-		if m.memUsed > m.memLimit && m.memLimit > 0 {
-			return vmErrorf("Memory limit of %d bytes exceeded. Tried to allocate %d bytes.", m.memLimit, m.memUsed)
-		}
+		return m.grewMem()
+	}
+	return nil
+}
+
+func (m *machine) grewMem() error {
+	m.maxMem = m.memUsed
+	if m.memUsed > m.memLimit && m.memLimit > 0 {
+		return vmErrorf("Memory limit of %d bytes exceeded. Tried to allocate %d bytes.", m.memLimit, m.memUsed)
 	}
 	return nil
 }
