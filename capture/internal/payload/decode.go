@@ -121,7 +121,7 @@ func decompress(b []byte, c Compression, limit int) ([]byte, error) {
 	}
 	switch {
 	case compression.IsGzip(b):
-		out, err := compression.Gunzip(b, limit)
+		out, err := gunzip(b, limit)
 		if errors.Is(err, compression.ErrTooLarge) {
 			return nil, apierr.New(apierr.EventTooBig, "decompressed payload exceeds the size limit")
 		}
