@@ -435,11 +435,11 @@ func (h *Handler) record(w *wrapped, b *Batch, ctx *requestContext, now string, 
 	return rec, buf
 }
 
-// publish serialises the publishable events, produces them with one shared
-// ack deadline and folds the per-record outcomes back into the results.
-func (h *Handler) publish(rctx context.Context, events []wrapped, b *Batch, ctx *requestContext) {
+// serialize builds the records of the publishable events (in order) and
+// the index of each record's event. An event whose lane has no topic is a
+// fatal sink result (drop "rejected").
+func (h *Handler) serialize(events []wrapped, b *Batch, ctx *requestContext) ([]*kgo.Record, []int) {
 	now := types.FormatTimestamp(ctx.serverReceivedAt)
-	serStart := time.Now()
 	var (
 		recs []*kgo.Record
 		idx  []int
@@ -453,7 +453,6 @@ func (h *Handler) publish(rctx context.Context, events []wrapped, b *Batch, ctx 
 		var rec *kgo.Record
 		rec, buf = h.record(w, b, ctx, now, buf)
 		if rec.Topic == "" {
-			// A lane without a configured topic is a fatal sink result.
 			w.drop(DetailRejected)
 			eventsDropped.WithLabelValues(DetailRejected, "sink").Inc()
 			continue
@@ -461,6 +460,14 @@ func (h *Handler) publish(rctx context.Context, events []wrapped, b *Batch, ctx 
 		recs = append(recs, rec)
 		idx = append(idx, i)
 	}
+	return recs, idx
+}
+
+// publish serialises the publishable events, produces them with one shared
+// ack deadline and folds the per-record outcomes back into the results.
+func (h *Handler) publish(rctx context.Context, events []wrapped, b *Batch, ctx *requestContext) {
+	serStart := time.Now()
+	recs, idx := h.serialize(events, b, ctx)
 	serializeDuration.Observe(time.Since(serStart).Seconds())
 	if len(recs) == 0 {
 		return

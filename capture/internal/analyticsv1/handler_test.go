@@ -38,14 +38,14 @@ func allTopics() []string {
 	return []string{t.Main, t.Historical, t.Overflow, t.DLQ, t.Exceptions, t.Heatmaps, t.ClientIngestionWarning}
 }
 
-type env struct {
+type testEnv struct {
 	cluster *kafkatest.Cluster
 	h       *Handler
 }
 
 // newEnv starts a kfake cluster with the test topics and a handler whose
 // clock is testNow; tweak edits the options first.
-func newEnv(t *testing.T, tweak func(*Options, *kafka.Config)) *env {
+func newEnv(t *testing.T, tweak func(*Options, *kafka.Config)) *testEnv {
 	t.Helper()
 	c := kafkatest.New(t, allTopics()...)
 	cfg := c.Config()
@@ -59,7 +59,7 @@ func newEnv(t *testing.T, tweak func(*Options, *kafka.Config)) *env {
 	}
 	t.Cleanup(p.Close)
 	o.Producer = p
-	return &env{cluster: c, h: NewHandler(o)}
+	return &testEnv{cluster: c, h: NewHandler(o)}
 }
 
 type response struct {
@@ -68,7 +68,7 @@ type response struct {
 	body   string
 }
 
-func (e *env) post(t *testing.T, h http.Header, body []byte) response {
+func (e *testEnv) post(t *testing.T, h http.Header, body []byte) response {
 	t.Helper()
 	return serve(t, e.h, http.MethodPost, h, body)
 }
@@ -143,7 +143,7 @@ func wantError(t *testing.T, r response, status int, tag string) {
 	}
 }
 
-func (e *env) consume(t *testing.T, topic string, n int) []*kgo.Record {
+func (e *testEnv) consume(t *testing.T, topic string, n int) []*kgo.Record {
 	t.Helper()
 	return e.cluster.Consume(t, topic, n, 10*time.Second)
 }
