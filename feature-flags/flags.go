@@ -14,9 +14,14 @@ import (
 	"time"
 	_ "time/tzdata" // team timezones must resolve in minimal containers
 
-	"github.com/caarlos0/env/v11"
 	"github.com/jackc/pgx/v5/pgxpool"
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hoggo/common/config"
+	"github.com/hoggo/common/database"
+	"github.com/hoggo/common/httpserver"
+	"github.com/hoggo/common/limiters"
+	commonredis "github.com/hoggo/common/redis"
 
 	"github.com/hoggo/feature-flags/internal/api"
 	"github.com/hoggo/feature-flags/internal/auth"
@@ -57,15 +62,9 @@ type Config struct {
 
 // LoadConfig reads Config from the environment.
 func LoadConfig() (Config, error) {
-	cfg, err := env.ParseAs[Config]()
+	cfg, err := config.Parse[Config]()
 	if err != nil {
 		return Config{}, fmt.Errorf("feature-flags config: %w", err)
-	}
-	if cfg.PersonsReadDatabaseURL == "" {
-		cfg.PersonsReadDatabaseURL = cfg.ReadDatabaseURL
-	}
-	if cfg.PersonsWriteDatabaseURL == "" {
-		cfg.PersonsWriteDatabaseURL = cfg.WriteDatabaseURL
 	}
 	if cfg.FlagsBucketCapacity <= 0 || cfg.FlagsBucketReplenish <= 0 {
 		return Config{}, errors.New("feature-flags config: FLAGS_BUCKET_CAPACITY and FLAGS_BUCKET_REPLENISH_RATE must be positive")
@@ -102,17 +101,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		}
 	}
 	open := func(url string, stmtMS int) (*pgxpool.Pool, error) {
-		pc, err := pgxpool.ParseConfig(url)
+		p, err := database.NewPool(ctx, url, database.PoolConfig{
+			MaxConnections:   cfg.MaxPGConnections,
+			AcquireTimeout:   time.Duration(cfg.AcquireTimeoutSecs) * time.Second,
+			IdleTimeout:      time.Duration(cfg.IdleTimeoutSecs) * time.Second,
+			StatementTimeout: time.Duration(stmtMS) * time.Millisecond,
+			ApplicationName:  "feature-flags",
+		})
 		if err != nil {
-			return nil, fmt.Errorf("parse database url: %w", err)
-		}
-		pc.MaxConns = max(cfg.MaxPGConnections, 1)
-		pc.MaxConnIdleTime = time.Duration(cfg.IdleTimeoutSecs) * time.Second
-		pc.MaxConnLifetime = 30 * time.Minute
-		pc.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(stmtMS)
-		p, err := pgxpool.NewWithConfig(ctx, pc)
-		if err != nil {
-			return nil, fmt.Errorf("connect postgres: %w", err)
+			return nil, fmt.Errorf("postgres pool: %w", err)
 		}
 		pools = append(pools, p)
 		return p, nil
@@ -135,31 +132,28 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		closeAll()
 		return nil, err
 	}
-	var rdb goredis.UniversalClient
-	var flagsRedis goredis.UniversalClient
+	var rdb, flagsRedis *commonredis.Client
 	if cfg.RedisURL != "" {
-		opts, err := goredis.ParseURL(cfg.RedisURL)
-		if err != nil {
+		if rdb, err = commonredis.New(ctx, cfg.RedisURL, commonredis.Options{}); err != nil {
 			closeAll()
-			return nil, fmt.Errorf("parse REDIS_URL: %w", err)
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
-		rdb = goredis.NewClient(opts)
-		flagsRedis = rdb
+		// The HyperCache reads allow the reference's 500 ms.
+		flagsRedis = commonredis.NewFromClient(rdb.Raw(), commonredis.Options{Timeout: 500 * time.Millisecond})
 	}
 	if cfg.FlagsRedisURL != "" {
-		opts, err := goredis.ParseURL(cfg.FlagsRedisURL)
-		if err != nil {
+		if flagsRedis, err = commonredis.New(ctx, cfg.FlagsRedisURL, commonredis.Options{Timeout: 500 * time.Millisecond}); err != nil {
 			closeAll()
-			return nil, fmt.Errorf("parse FLAGS_REDIS_URL: %w", err)
+			return nil, fmt.Errorf("FLAGS_REDIS_URL: %w", err)
 		}
-		flagsRedis = goredis.NewClient(opts)
 	}
 	ttl := time.Duration(cfg.DefinitionsCacheSecs) * time.Second
 	st := store.New(pg, flagsRedis, store.Options{TeamTTL: ttl, FlagsTTL: ttl, NegativeTeamTTL: ttl})
-	var quota *store.QuotaSet
+	var quota *limiters.RedisLimiter
 	if rdb != nil {
-		quota = store.NewQuotaSet(rdb, "feature_flag_requests", time.Duration(max(cfg.BillingLimiterTTLSecs, 1))*time.Second)
-		go quota.Run(ctx)
+		quota = limiters.NewQuotaLimiter(rdb, limiters.ResourceFeatureFlagRequests, "", time.Duration(max(cfg.BillingLimiterTTLSecs, 1))*time.Second,
+			limiters.WithService("feature_flags"), limiters.WithRegisterer(prometheus.DefaultRegisterer), limiters.WithLogger(log))
+		go func() { _ = quota.Run(ctx) }()
 	}
 	srv := &api.Server{Store: st, Quota: quota, Log: log, Auth: &auth.PersonalKeys{DB: pg.NonPersonsReader, Writer: pg.NonPersonsWriter}}
 	h := srv.Routes(cfg.EnableMetrics)
@@ -171,7 +165,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		if rdb != nil {
 			_ = rdb.Close()
 		}
-		if flagsRedis != nil && flagsRedis != rdb {
+		if cfg.FlagsRedisURL != "" && flagsRedis != nil {
 			_ = flagsRedis.Close()
 		}
 	}}, nil
@@ -209,19 +203,6 @@ func Serve(ctx context.Context, cfg Config, ln net.Listener) error {
 		return err
 	}
 	defer svc.Close()
-	hs := &http.Server{Handler: svc.Handler, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return httpserver.ServeListener(ctx, ln, svc.Handler, 30*time.Second)
 }

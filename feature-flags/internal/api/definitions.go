@@ -75,7 +75,7 @@ func (s *Server) definitionsFeed(w http.ResponseWriter, r *http.Request) {
 		unavailable(w, "database_unavailable", "Database unavailable")
 		return
 	}
-	if s.Quota != nil && s.Quota.Limited(team.APIToken) {
+	if s.Quota != nil && s.Quota.IsLimited(team.APIToken) {
 		writeError(w, http.StatusPaymentRequired, "quota_limited", "payment_required", "You have exceeded your feature flag request quota")
 		return
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hoggo/common/limiters"
+
 	"github.com/hoggo/feature-flags/internal/auth"
 	"github.com/hoggo/feature-flags/internal/evaluation"
 	"github.com/hoggo/feature-flags/internal/metrics"
@@ -30,7 +32,7 @@ const allowMethods = "GET, POST, OPTIONS, HEAD"
 type Server struct {
 	Store *store.Store
 	// Quota is the feature_flag_requests billing set; nil disables quota checks.
-	Quota *store.QuotaSet
+	Quota *limiters.RedisLimiter
 	Log   *slog.Logger
 	// Auth resolves personal API keys and secrets for the definitions feed.
 	Auth *auth.PersonalKeys
@@ -118,7 +120,7 @@ func (s *Server) flags(w http.ResponseWriter, r *http.Request) {
 	shape := response.Select(fromDecide, q.Version, q.HasVersion)
 	env := response.Envelope{RequestID: reqID, EvaluatedAt: time.Now().UnixMilli()}
 
-	if s.Quota != nil && s.Quota.Limited(fr.Token) {
+	if s.Quota != nil && s.Quota.IsLimited(fr.Token) {
 		env.QuotaLimited = []string{"feature_flags"}
 		s.render(w, shape, nil, env)
 		return

@@ -5,17 +5,21 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hoggo/common/httpserver"
 
 	"github.com/hoggo/feature-flags/internal/matching"
 )
 
-// Routes returns the service's HTTP handler. metrics adds /metrics.
+// Routes returns the service's HTTP handler: the flag routes on the common
+// router (probes, and /metrics with request metrics when withMetrics).
 func (s *Server) Routes(withMetrics bool) http.Handler {
-	r := chi.NewRouter()
-	r.Use(cors)
+	r := httpserver.NewRouter(httpserver.Options{
+		Readiness:      http.HandlerFunc(s.readiness),
+		DisableMetrics: !withMetrics,
+		Middlewares:    []func(http.Handler) http.Handler{cors},
+	})
 	for _, p := range []string{"/flags", "/flags/", "/decide", "/decide/"} {
 		r.HandleFunc(p, s.flags)
 	}
@@ -26,11 +30,6 @@ func (s *Server) Routes(withMetrics bool) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("feature flags"))
 	})
-	r.Get("/_liveness", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
-	r.Get("/_readiness", s.readiness)
-	if withMetrics {
-		r.Handle("/metrics", promhttp.Handler())
-	}
 	return r
 }
 

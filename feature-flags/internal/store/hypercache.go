@@ -9,7 +9,8 @@ import (
 	"strconv"
 
 	"github.com/klauspost/compress/zstd"
-	goredis "github.com/redis/go-redis/v9"
+
+	commonredis "github.com/hoggo/common/redis"
 
 	"github.com/hoggo/feature-flags/internal/definitions"
 	"github.com/hoggo/feature-flags/internal/metrics"
@@ -39,10 +40,8 @@ func (s *Store) getHyperCache(ctx context.Context, key string) ([]byte, error) {
 	if s.redis == nil {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opt.RedisTimeout)
-	defer cancel()
-	b, err := s.redis.Get(ctx, key).Bytes()
-	if errors.Is(err, goredis.Nil) {
+	b, err := s.redis.GetBytes(ctx, key)
+	if errors.Is(err, commonredis.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -61,61 +60,23 @@ func DecodeHyperCache(b []byte) ([]byte, error) {
 		b = out
 	}
 	if len(b) > 0 && b[0] == 0x80 {
-		s, err := unpickleString(b)
+		v, err := commonredis.DecodePickle(b)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("hypercache pickle: %w", err)
 		}
-		b = s
+		switch x := v.(type) {
+		case string:
+			b = []byte(x)
+		case []byte:
+			b = x
+		default:
+			return nil, fmt.Errorf("hypercache: pickled %T, want a JSON string", v)
+		}
 	}
 	if string(b) == "__missing__" {
 		return nil, errMissing
 	}
 	return b, nil
-}
-
-// unpickleString decodes a pickle (protocol 2+) whose value is one str, the
-// shape Django's cache writes for a JSON string.
-func unpickleString(b []byte) ([]byte, error) {
-	i := 0
-	for i < len(b) {
-		op := b[i]
-		i++
-		switch op {
-		case 0x80: // PROTO
-			i++
-		case 0x95: // FRAME
-			i += 8
-		case 0x8c: // SHORT_BINUNICODE
-			if i >= len(b) {
-				return nil, errors.New("pickle: truncated")
-			}
-			n := int(b[i])
-			i++
-			return slice(b, i, n)
-		case 'X': // BINUNICODE
-			if i+4 > len(b) {
-				return nil, errors.New("pickle: truncated")
-			}
-			n := int(binary.LittleEndian.Uint32(b[i:]))
-			return slice(b, i+4, n)
-		case 0x8d: // BINUNICODE8
-			if i+8 > len(b) {
-				return nil, errors.New("pickle: truncated")
-			}
-			n := int(binary.LittleEndian.Uint64(b[i:]))
-			return slice(b, i+8, n)
-		default:
-			return nil, fmt.Errorf("pickle: unsupported opcode 0x%02x", op)
-		}
-	}
-	return nil, errors.New("pickle: no string")
-}
-
-func slice(b []byte, at, n int) ([]byte, error) {
-	if n < 0 || at+n > len(b) {
-		return nil, errors.New("pickle: truncated")
-	}
-	return b[at : at+n], nil
 }
 
 func (s *Store) flagsFromRedis(ctx context.Context, teamID int) (*definitions.CacheEntry, error) {

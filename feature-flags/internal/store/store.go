@@ -15,7 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	goredis "github.com/redis/go-redis/v9"
+
+	commonredis "github.com/hoggo/common/redis"
 
 	"github.com/hoggo/feature-flags/internal/cohorts"
 	"github.com/hoggo/feature-flags/internal/definitions"
@@ -71,14 +72,12 @@ type Options struct {
 	TeamTTL, FlagsTTL time.Duration
 	// NegativeTeamTTL is how long an unknown token is remembered.
 	NegativeTeamTTL time.Duration
-	// RedisTimeout bounds each Redis read (HyperCache, quota sets).
-	RedisTimeout time.Duration
 }
 
 // Store reads from Postgres and Redis. It is safe for concurrent use.
 type Store struct {
 	pg    Pools
-	redis goredis.UniversalClient // nil: no Redis
+	redis *commonredis.Client // nil: no Redis
 	opt   Options
 
 	teams      *ttlCache[string, *Team]
@@ -95,10 +94,7 @@ type FlagSet struct {
 }
 
 // New returns a Store.
-func New(pg Pools, rdb goredis.UniversalClient, opt Options) *Store {
-	if opt.RedisTimeout <= 0 {
-		opt.RedisTimeout = 500 * time.Millisecond
-	}
+func New(pg Pools, rdb *commonredis.Client, opt Options) *Store {
 	return &Store{
 		pg: pg, redis: rdb, opt: opt,
 		teams:      newTTLCache[string, *Team](),
