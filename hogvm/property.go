@@ -208,7 +208,8 @@ func deepCopy(v Value) Value {
 		return Value{kind: KindArray, ref: &Array{Items: items, Tuple: a.Tuple}}
 	case KindDict:
 		d := v.AsDict()
-		out := NewDict(d.Len())
+		// room to grow: transformations usually add properties to what they copy
+		out := NewDict(d.Len() + d.Len()/2 + 4)
 		for i := range d.entries {
 			k := d.entries[i].key
 			out.Set(k, deepCopy(d.entries[i].val))

@@ -57,8 +57,12 @@ func (m *machine) run() (*Result, error) {
 				return nil, errEndOfBytecode
 			}
 			ip++
-			if err := m.pushc(toks[ip]); err != nil {
-				return nil, err
+			m.stack = append(m.stack, toks[ip])
+			m.memUsed += int(m.stack[len(m.stack)-1].cost)
+			if m.memUsed > m.maxMem {
+				if err := m.grewMem(); err != nil {
+					return nil, err
+				}
 			}
 		case opTrue:
 			if err := m.push(True); err != nil {
@@ -138,21 +142,24 @@ func (m *machine) run() (*Result, error) {
 			if n < 2 {
 				return nil, errEmptyStack
 			}
-			l, r := unifyComparisonTypes(m.stack[n-1], m.stack[n-2])
 			var out bool
-			switch ints[ip] {
-			case opEq:
-				out = strictEquals(l, r)
-			case opNotEq:
-				out = !strictEquals(l, r)
-			case opGt:
-				out = jsCompare(l, r, opGT)
-			case opGtEq:
-				out = jsCompare(l, r, opGTE)
-			case opLt:
-				out = jsCompare(l, r, opLT)
-			default:
-				out = jsCompare(l, r, opLTE)
+			if a, b := &m.stack[n-1], &m.stack[n-2]; a.kind == KindNumber && b.kind == KindNumber {
+				switch ints[ip] {
+				case opEq:
+					out = a.num == b.num
+				case opNotEq:
+					out = a.num != b.num
+				case opGt:
+					out = a.num > b.num
+				case opGtEq:
+					out = a.num >= b.num
+				case opLt:
+					out = a.num < b.num
+				default:
+					out = a.num <= b.num
+				}
+			} else {
+				out = compareValues(ints[ip], *a, *b)
 			}
 			m.memUsed -= int(m.stack[n-1].cost+m.stack[n-2].cost) - costUnit
 			m.stack = m.stack[:n-1]
@@ -296,8 +303,12 @@ func (m *machine) run() (*Result, error) {
 			} else if v.kind == KindNull {
 				v.cost = costUnit
 			}
-			if err := m.pushc(v); err != nil {
-				return nil, err
+			m.stack = append(m.stack, v)
+			m.memUsed += int(m.stack[len(m.stack)-1].cost)
+			if m.memUsed > m.maxMem {
+				if err := m.grewMem(); err != nil {
+					return nil, err
+				}
 			}
 		case opSetLocal:
 			ip++
@@ -414,11 +425,14 @@ func (m *machine) run() (*Result, error) {
 			if n == notInt {
 				return nil, badOperand(ch, ip)
 			}
-			v, err := m.pop()
-			if err != nil {
-				return nil, err
+			top := len(m.stack) - 1
+			if top < 0 {
+				return nil, errEmptyStack
 			}
-			if !Truthy(v) {
+			m.memUsed -= int(m.stack[top].cost)
+			truthy := Truthy(m.stack[top])
+			m.stack = m.stack[:top]
+			if !truthy {
 				ip += int(n)
 			}
 		case opJumpIfStackNotNull:
@@ -908,4 +922,22 @@ func debugJSON(v Value) string {
 		return "null"
 	}
 	return jsonStringify(v, 0)
+}
+
+// compareValues applies a comparison opcode after the reference's type unification.
+func compareValues(op int64, left, right Value) bool {
+	l, r := unifyComparisonTypes(left, right)
+	switch op {
+	case opEq:
+		return strictEquals(l, r)
+	case opNotEq:
+		return !strictEquals(l, r)
+	case opGt:
+		return jsCompare(l, r, opGT)
+	case opGtEq:
+		return jsCompare(l, r, opGTE)
+	case opLt:
+		return jsCompare(l, r, opLT)
+	}
+	return jsCompare(l, r, opLTE)
 }

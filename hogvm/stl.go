@@ -334,6 +334,11 @@ func init() {
 
 func stlConcat(m *machine, a []Value) (Value, error) {
 	var sb strings.Builder
+	n := 0
+	for _, v := range a {
+		n += len(v.str)
+	}
+	sb.Grow(n)
 	for _, v := range a {
 		if v.kind != KindNull {
 			sb.WriteString(stlToString(v))

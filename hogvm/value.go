@@ -281,7 +281,7 @@ func (d *Dict) Set(k, v Value) {
 			d.index[k.str] = len(d.entries) - 1
 		}
 	} else if len(d.entries) > dictIndexThreshold {
-		d.index = make(map[string]int, len(d.entries)*2)
+		d.index = make(map[string]int, max(cap(d.entries), 2*len(d.entries)))
 		for i := range d.entries {
 			if key := d.entries[i].key; key.kind == KindString {
 				if _, dup := d.index[key.str]; !dup {
