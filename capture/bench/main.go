@@ -114,16 +114,12 @@ func (r result) p(q int) string {
 }
 
 // load sends requests from `workers` goroutines for dur; rate > 0 paces the
-// total to rate requests per second (open loop on a ticker).
+// total to rate requests per second: request k is due at start + k/rate
+// (open loop, a late request is sent at once rather than skipped).
 func load(c *http.Client, url string, body func(int) []byte, workers, rate int, dur time.Duration) result {
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
-	var tick <-chan time.Time
-	if rate > 0 {
-		t := time.NewTicker(time.Second / time.Duration(rate))
-		defer t.Stop()
-		tick = t.C
-	}
+	start := time.Now()
 	var n atomic.Int64
 	var mu sync.Mutex
 	var res result
@@ -135,14 +131,17 @@ func load(c *http.Client, url string, body func(int) []byte, workers, rate int, 
 			var lat []time.Duration
 			ok, errs := 0, 0
 			for ctx.Err() == nil {
-				if tick != nil {
-					select {
-					case <-tick:
-					case <-ctx.Done():
-						continue
+				i := int(n.Add(1))
+				if rate > 0 {
+					due := start.Add(time.Duration(i) * time.Second / time.Duration(rate))
+					if wait := time.Until(due); wait > 0 {
+						select {
+						case <-time.After(wait):
+						case <-ctx.Done():
+							continue
+						}
 					}
 				}
-				i := int(n.Add(1))
 				start := time.Now()
 				resp, err := c.Post(url, "application/json", bytes.NewReader(body(i)))
 				if err != nil {
