@@ -9,26 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hoggo/common/conformance"
 )
 
-// conformanceDir is ../shared/conformance/capture relative to the workspace
-// root (the directory holding go.work).
+// conformanceDir is the shared capture conformance folder.
 func conformanceDir(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return filepath.Join(dir, "..", "shared", "conformance", "capture")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("go.work not found; conformance data unavailable")
-		}
-		dir = parent
-	}
+	return conformance.Dir(tb, "capture")
 }
 
 // capturePayloads returns the fixture JSON bodies and the decoded request

@@ -12,24 +12,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hoggo/common/conformance"
 )
 
+// conformanceDir is the shared capture conformance folder.
 func conformanceDir(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return filepath.Join(dir, "..", "shared", "conformance", "capture")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("go.work not found; conformance data unavailable")
-		}
-		dir = parent
-	}
+	return conformance.Dir(tb, "capture")
 }
 
 type dumpCase struct {
