@@ -16,10 +16,11 @@ import (
 // (JSON.parse then objects to dicts): object keys follow JavaScript property
 // order (integer-like keys first, ascending), numbers are float64.
 func ParseJSON(data []byte) (Value, error) {
-	return parseJSON(data, false)
+	return parseJSON(string(data), false)
 }
 
-func parseJSON(data []byte, revive bool) (Value, error) {
+// parseJSON decodes data; strings in the result share data's memory.
+func parseJSON(data string, revive bool) (Value, error) {
 	p := jsonParser{data: data, revive: revive}
 	p.skipSpace()
 	v, err := p.value(0)
@@ -37,7 +38,7 @@ const maxJSONDepth = 10000
 
 // jsonParser is a JSON.parse-compatible decoder producing Hog values.
 type jsonParser struct {
-	data   []byte
+	data   string
 	pos    int
 	revive bool
 }
@@ -57,7 +58,7 @@ func (p *jsonParser) unexpected() error {
 	if p.pos >= len(p.data) {
 		return errors.New("Unexpected end of JSON input")
 	}
-	return fmt.Errorf("Unexpected token '%c', \"%s\" is not valid JSON", p.data[p.pos], truncate(string(p.data), 30))
+	return fmt.Errorf("Unexpected token '%c', \"%s\" is not valid JSON", p.data[p.pos], truncate(p.data, 30))
 }
 
 func truncate(s string, n int) string {
@@ -161,7 +162,7 @@ func (p *jsonParser) value(depth int) (Value, error) {
 }
 
 func (p *jsonParser) literal(word string, v Value) (Value, error) {
-	if len(p.data)-p.pos >= len(word) && string(p.data[p.pos:p.pos+len(word)]) == word {
+	if len(p.data)-p.pos >= len(word) && p.data[p.pos:p.pos+len(word)] == word {
 		p.pos += len(word)
 		return v, nil
 	}
@@ -201,7 +202,7 @@ func (p *jsonParser) number() (Value, error) {
 			return Null, p.unexpected()
 		}
 	}
-	f, err := strconv.ParseFloat(string(p.data[start:p.pos]), 64)
+	f, err := strconv.ParseFloat(p.data[start:p.pos], 64)
 	if err != nil {
 		var ne *strconv.NumError
 		if !errors.As(err, &ne) || ne.Err != strconv.ErrRange {
@@ -218,7 +219,7 @@ func (p *jsonParser) str() (string, error) {
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		if c == '"' {
-			s := string(p.data[start:p.pos])
+			s := p.data[start:p.pos]
 			p.pos++
 			return s, nil
 		}
@@ -228,7 +229,7 @@ func (p *jsonParser) str() (string, error) {
 		p.pos++
 	}
 	var sb strings.Builder
-	sb.Write(p.data[start:p.pos])
+	sb.WriteString(p.data[start:p.pos])
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		switch {
@@ -289,7 +290,7 @@ func (p *jsonParser) hex4() (rune, bool) {
 	if p.pos+4 > len(p.data) {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(string(p.data[p.pos:p.pos+4]), 16, 32)
+	n, err := strconv.ParseUint(p.data[p.pos:p.pos+4], 16, 32)
 	if err != nil {
 		return 0, false
 	}
@@ -389,6 +390,7 @@ func newHogError(typ, message, payload Value) Value {
 // jsonStringify is JSON.stringify of the reference's converted value.
 func jsonStringify(v Value, indent int) string {
 	var sb strings.Builder
+	sb.Grow(valueCost(v))
 	w := jsonWriter{sb: &sb, indent: indent}
 	w.value(v, 0, true)
 	return sb.String()

@@ -22,6 +22,7 @@ func Print(v Value) string {
 	}
 	p := &printer{}
 	p.sb = &p.b
+	p.b.Grow(valueCost(v)) // the memory cost is close to the printed length
 	p.value(v)
 	return p.b.String()
 }

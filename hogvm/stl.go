@@ -82,7 +82,7 @@ func init() {
 			return Null, nil
 		}, 0, -1},
 		"jsonParse": {func(m *machine, a []Value) (Value, error) {
-			v, err := parseJSON([]byte(jsString(a[0])), true)
+			v, err := parseJSON(jsString(a[0]), true)
 			if err != nil {
 				return Null, vmErrorf("%s", err.Error())
 			}
@@ -97,8 +97,8 @@ func init() {
 		}, 1, 2},
 		"JSONHas": {stlJSONHas, 1, -1},
 		"isValidJSON": {func(m *machine, a []Value) (Value, error) {
-			_, err := ParseJSON([]byte(jsString(a[0])))
-			return Bool(err == nil), nil
+			_, ok := m.readOnlyJSON(String(jsString(a[0])))
+			return Bool(ok), nil
 		}, 1, 1},
 		"JSONLength":          {stlJSONLength, 1, -1},
 		"JSONExtractBool":     {stlJSONExtractBool, 1, -1},

@@ -5,7 +5,7 @@ import "math"
 // jsonTarget parses obj when it is a JSON string (as the reference's JSON* helpers do).
 func jsonTarget(obj Value) (Value, bool) {
 	if obj.kind == KindString {
-		v, err := ParseJSON([]byte(obj.str))
+		v, err := parseJSON(obj.str, false)
 		if err != nil {
 			return Null, false
 		}
