@@ -86,14 +86,22 @@ func reasonOf(k kind, index int) Reason {
 	return Reason{Code: k.code(), ConditionIndex: index, GroupsNotEvaluated: k == kNoConditionMatchGroupsNotEvaluated}
 }
 
+var matchedDescriptions = func() []string {
+	out := make([]string, 32)
+	for i := range out {
+		out[i] = "Matched condition set " + strconv.Itoa(i+1)
+	}
+	return out
+}()
+
 // Description is the human-readable reason shown in v2 responses; it is
 // built on demand so evaluation does not allocate it.
 func (r Reason) Description() string {
 	switch r.Code {
 	case CodeConditionMatch:
-		i := r.ConditionIndex
-		if i < 0 {
-			i = 0
+		i := max(r.ConditionIndex, 0)
+		if i < len(matchedDescriptions) {
+			return matchedDescriptions[i]
 		}
 		return "Matched condition set " + strconv.Itoa(i+1)
 	case CodeNoConditionMatch:

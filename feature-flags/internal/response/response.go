@@ -82,24 +82,6 @@ type Detail struct {
 	Metadata Metadata `json:"metadata"`
 }
 
-type legacyBody struct {
-	Errors       bool                       `json:"errorsWhileComputingFlags"`
-	FeatureFlags map[string]any             `json:"featureFlags"`
-	Payloads     map[string]json.RawMessage `json:"featureFlagPayloads"`
-	RequestID    string                     `json:"requestId"`
-	EvaluatedAt  int64                      `json:"evaluatedAt"`
-	QuotaLimited []string                   `json:"quotaLimited,omitempty"`
-}
-
-type v2Body struct {
-	Errors       bool              `json:"errorsWhileComputingFlags"`
-	Flags        map[string]Detail `json:"flags"`
-	RequestID    string            `json:"requestId"`
-	EvaluatedAt  int64             `json:"evaluatedAt"`
-	QuotaLimited []string          `json:"quotaLimited,omitempty"`
-	Minimal      bool              `json:"minimalFlagCalledEvents,omitempty"`
-}
-
 type decideV1Body struct {
 	FeatureFlags []string `json:"featureFlags"`
 	RequestID    string   `json:"requestId"`
@@ -147,13 +129,7 @@ func Render(shape Shape, results []evaluation.Result, env Envelope) ([]byte, err
 	var body any
 	switch shape {
 	case V2:
-		b := v2Body{Errors: errs, Flags: map[string]Detail{}, RequestID: env.RequestID, EvaluatedAt: env.EvaluatedAt, QuotaLimited: env.QuotaLimited, Minimal: env.MinimalFlagCalledEvents}
-		for i := range results {
-			if results[i].Flag != nil {
-				b.Flags[results[i].Flag.Key] = DetailOf(&results[i])
-			}
-		}
-		body = b
+		return mergeTop(encodeV2(results, errs, &env), env.Config)
 	case DecideV1:
 		b := decideV1Body{FeatureFlags: []string{}, RequestID: env.RequestID, EvaluatedAt: env.EvaluatedAt, QuotaLimited: env.QuotaLimited}
 		for i := range results {
@@ -172,18 +148,7 @@ func Render(shape Shape, results []evaluation.Result, env Envelope) ([]byte, err
 		}
 		body = b
 	default:
-		b := legacyBody{Errors: errs, FeatureFlags: map[string]any{}, Payloads: map[string]json.RawMessage{}, RequestID: env.RequestID, EvaluatedAt: env.EvaluatedAt, QuotaLimited: env.QuotaLimited}
-		for i := range results {
-			r := &results[i]
-			if r.Flag == nil {
-				continue
-			}
-			b.FeatureFlags[r.Flag.Key] = r.Value()
-			if r.Payload != nil {
-				b.Payloads[r.Flag.Key] = r.Payload
-			}
-		}
-		body = b
+		return mergeTop(encodeLegacy(results, errs, &env), env.Config)
 	}
 	out, err := json.Marshal(body)
 	if err != nil {

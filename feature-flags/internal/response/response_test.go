@@ -2,6 +2,7 @@ package response
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -104,6 +105,72 @@ func TestLegacyProjection(t *testing.T) {
 	t.Logf("legacy projection: %d cases, %d renderings checked", len(corpus.Cases), checked)
 }
 
+type legacyBody struct {
+	Errors       bool                       `json:"errorsWhileComputingFlags"`
+	FeatureFlags map[string]any             `json:"featureFlags"`
+	Payloads     map[string]json.RawMessage `json:"featureFlagPayloads"`
+	RequestID    string                     `json:"requestId"`
+	EvaluatedAt  int64                      `json:"evaluatedAt"`
+	QuotaLimited []string                   `json:"quotaLimited,omitempty"`
+}
+
+type v2Body struct {
+	Errors       bool              `json:"errorsWhileComputingFlags"`
+	Flags        map[string]Detail `json:"flags"`
+	RequestID    string            `json:"requestId"`
+	EvaluatedAt  int64             `json:"evaluatedAt"`
+	QuotaLimited []string          `json:"quotaLimited,omitempty"`
+	Minimal      bool              `json:"minimalFlagCalledEvents,omitempty"`
+}
+
+// TestEncodersMatchReflection checks the hand-written encoders against
+// encoding/json on the documented structs, including awkward strings.
+func TestEncodersMatchReflection(t *testing.T) {
+	v := 3
+	flags := []*definitions.Flag{
+		{ID: 1, Key: "plain", Version: &v},
+		{ID: 2, Key: "quo\"te\\ \n\t\u0001 é 😀 <&>", HasExperiment: true},
+		{ID: 3, Key: "bad-\xff-utf8"},
+	}
+	results := []evaluation.Result{
+		{Flag: flags[0], Enabled: true, Payload: json.RawMessage(`{"a":[1,2]}`), Reason: evaluation.Reason{Code: "condition_match", ConditionIndex: 1}},
+		{Flag: flags[1], Variant: "tëst\"", Enabled: true, Reason: evaluation.Reason{Code: "holdout_condition_value", ConditionIndex: -1}},
+		{},
+		{Flag: flags[2], Failed: true, Reason: evaluation.Reason{Code: "timeout", ConditionIndex: -1}},
+	}
+	env := Envelope{RequestID: "id", EvaluatedAt: 42, QuotaLimited: []string{"x"}}
+	wantV2 := v2Body{Errors: true, Flags: map[string]Detail{}, RequestID: "id", EvaluatedAt: 42, QuotaLimited: []string{"x"}}
+	wantLegacy := legacyBody{Errors: true, FeatureFlags: map[string]any{}, Payloads: map[string]json.RawMessage{}, RequestID: "id", EvaluatedAt: 42, QuotaLimited: []string{"x"}}
+	for i := range results {
+		if results[i].Flag == nil {
+			continue
+		}
+		wantV2.Flags[results[i].Flag.Key] = DetailOf(&results[i])
+		wantLegacy.FeatureFlags[results[i].Flag.Key] = results[i].Value()
+		if results[i].Payload != nil {
+			wantLegacy.Payloads[results[i].Flag.Key] = results[i].Payload
+		}
+	}
+	for name, c := range map[string]struct {
+		shape Shape
+		want  any
+	}{"v2": {V2, wantV2}, "legacy": {Legacy, wantLegacy}} {
+		got, err := Render(c.shape, results, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantJSON, _ := json.Marshal(c.want)
+		var a, b any
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Fatalf("%s: invalid JSON %s: %v", name, got, err)
+		}
+		_ = json.Unmarshal(wantJSON, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s:\n got  %s\n want %s", name, got, wantJSON)
+		}
+	}
+}
+
 func TestSelect(t *testing.T) {
 	cases := []struct {
 		decide bool
@@ -131,5 +198,20 @@ func TestConfigMerge(t *testing.T) {
 	want := `{"errorsWhileComputingFlags":false,"flags":{},"requestId":"r","evaluatedAt":5,"quotaLimited":["feature_flags"],"supportedCompression":["gzip","gzip-js"]}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
+	}
+}
+
+func BenchmarkRenderV2(b *testing.B) {
+	results := make([]evaluation.Result, 50)
+	for i := range results {
+		v := i
+		results[i] = evaluation.Result{Flag: &definitions.Flag{ID: i, Key: fmt.Sprintf("flag-%02d", i), Version: &v}, Enabled: i%2 == 0,
+			Payload: json.RawMessage(`{"n":1}`), Reason: evaluation.Reason{Code: "condition_match", ConditionIndex: 0}}
+	}
+	env := Envelope{RequestID: "0f8b6c1e-6c3a-4f4e-9a55-0d1f2b3c4d5e", EvaluatedAt: 1730000000000}
+	b.ReportAllocs()
+	for b.Loop() {
+		out, _ := Render(V2, results, env)
+		b.SetBytes(int64(len(out)))
 	}
 }
