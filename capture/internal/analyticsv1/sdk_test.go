@@ -3,6 +3,7 @@ package analyticsv1
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -141,5 +142,76 @@ func checkSDKRecords(t *testing.T, recs []*kgo.Record) {
 	if p := byEvent["$groupidentify"]; len(p) != 1 || str(p[0]["_distinct_id"]) != "$company_acme" || str(p[0]["$group_type"]) != "company" ||
 		str(p[0]["$group_key"]) != "acme" || string(p[0]["$group_set"]) != `{"name":"Acme"}` {
 		t.Errorf("$groupidentify %v", p)
+	}
+}
+
+// TestPosthogGoSDKPartialRetry: while Kafka rejects the main topic the
+// server answers "retry" for those events only; the SDK resends just them
+// with the same request id and a higher PostHog-Attempt, and they land once
+// the topic exists.
+func TestPosthogGoSDKPartialRetry(t *testing.T) {
+	c := kafkatest.New(t, testTopics.Exceptions)
+	p, err := kafka.NewProducer(context.Background(), c.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	topics := testTopics
+	topics.Main = "created_later"
+	h := NewHandler(Options{Producer: p, Topics: topics, ProduceTimeout: 300 * time.Millisecond})
+	var (
+		mu       sync.Mutex
+		attempts []string
+		ids      = map[string]bool{}
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		attempts = append(attempts, r.Header.Get("PostHog-Attempt"))
+		ids[r.Header.Get("PostHog-Request-Id")] = true
+		first := len(attempts) == 1
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+		if first {
+			if err := c.CreateTopic(context.Background(), topics.Main, 1); err != nil {
+				t.Error(err)
+			}
+		}
+	}))
+	defer srv.Close()
+	cb := &recorder{}
+	client, err := posthog.NewWithConfig("phc_sdk_token", posthog.Config{
+		Endpoint: srv.URL, CaptureMode: posthog.CaptureModeAnalyticsV1, Interval: 50 * time.Millisecond,
+		BatchSize: 10, Callback: cb,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = client.Enqueue(posthog.Capture{DistinctId: "u", Event: "retried"})
+	_ = client.Enqueue(posthog.Capture{DistinctId: "u", Event: "$exception"})
+	// Close would abort the backoff (Retry-After: 1): wait for both callbacks.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		cb.mu.Lock()
+		n := cb.success + len(cb.failures)
+		cb.mu.Unlock()
+		if n == 2 {
+			break
+		}
+	}
+	if err := client.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if cb.success != 2 || len(cb.failures) != 0 {
+		t.Fatalf("success %d failures %v", cb.success, cb.failures)
+	}
+	if len(attempts) != 2 || attempts[0] != "1" || attempts[1] != "2" || len(ids) != 1 {
+		t.Fatalf("attempts %v request ids %v", attempts, ids)
+	}
+	if recs := c.Consume(t, topics.Main, 1, 10*time.Second); kafka.HeaderMap(recs[0].Headers)["event"] != "retried" {
+		t.Errorf("main %v", recs[0].Headers)
+	}
+	// The exception was accepted on the first attempt and not resent.
+	recs := c.Consume(t, topics.Exceptions, 1, 10*time.Second)
+	if kafka.HeaderMap(recs[0].Headers)["event"] != "$exception" {
+		t.Errorf("exceptions %v", recs[0].Headers)
 	}
 }
