@@ -9,6 +9,7 @@ package analyticsv1
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -104,6 +105,9 @@ type Options struct {
 	ClientIP func(*http.Request) string
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Logger receives one line per failed request (4xx at warn, except
+	// body_read_timeout, and 5xx at error); nil is slog.Default().
+	Logger *slog.Logger
 }
 
 // Handler serves the v1 analytics endpoint.
@@ -132,6 +136,9 @@ func NewHandler(o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
 	return &Handler{o: o}
 }
 
@@ -139,7 +146,7 @@ func NewHandler(o Options) *Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	receivedAt := h.o.Now().UTC()
 	hdr := w.Header()
-	hdr.Set("Date", receivedAt.Format(http.TimeFormat))
+	hdr.Set("Date", receivedAt.Format(time.RFC1123Z)) // RFC 2822, like chrono's to_rfc2822
 	if rid := r.Header.Get(headerRequestID); rid != "" {
 		hdr.Set("PostHog-Request-Id", rid)
 	}
@@ -174,16 +181,18 @@ func setCORS(h http.Header, r *http.Request) {
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, receivedAt time.Time) int {
 	path := r.URL.Path
+	var ctx *requestContext // set once the headers parsed, for the error log
 	fail := func(e *Error) int {
 		analyticsErrors.WithLabelValues(e.Tag, e.level(), path, strconv.Itoa(e.Status)).Inc()
+		h.logError(r, ctx, e)
 		writeError(w, e)
 		return e.Status
 	}
 	if h.o.Producer == nil {
 		return fail(errNoSink)
 	}
-	ctx, e := parseHeaders(r.Header, receivedAt)
-	if e != nil {
+	var e *Error
+	if ctx, e = parseHeaders(r.Header, receivedAt); e != nil {
 		return fail(e)
 	}
 	ctx.path = path
@@ -206,6 +215,28 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, receivedAt time.
 	batchOutcomes.WithLabelValues(results.outcome(), path).Inc()
 	results.write(w)
 	return http.StatusOK
+}
+
+// logError logs a failed request with the request context the reference
+// attaches (what is known when the failure happened).
+func (h *Handler) logError(r *http.Request, ctx *requestContext, e *Error) {
+	level := slog.LevelWarn
+	if e.level() == "error" {
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("error", e.Tag), slog.Int("status", e.Status),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("query", r.URL.RawQuery),
+	}
+	if ctx != nil {
+		attrs = append(attrs,
+			slog.String("token", ctx.token), slog.String("request_id", ctx.requestID.String()),
+			slog.String("sdk_info", ctx.sdkInfo), slog.Uint64("attempt", ctx.attempt),
+			slog.Time("client_timestamp", ctx.clientTimestamp), slog.Time("server_received_at", ctx.serverReceivedAt),
+			slog.String("user_agent", ctx.userAgent), slog.String("content_type", ctx.contentType),
+			slog.String("content_encoding", ctx.contentEncoding), slog.String("client_ip", ctx.clientIP))
+	}
+	h.o.Logger.LogAttrs(r.Context(), level, "capture v1 request failed: "+e.Error(), attrs...)
 }
 
 // process decodes and validates the body, applies the policies, publishes

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -155,7 +156,7 @@ func TestHappySingleEvent(t *testing.T) {
 		t.Fatalf("body %s", r.body)
 	}
 	if r.header.Get("Content-Type") != "application/json" || r.header.Get("Retry-After") != "" ||
-		r.header.Get("Date") != "Thu, 19 Mar 2026 14:30:00 GMT" || r.header.Get("PostHog-Request-Id") != testRequestID {
+		r.header.Get("Date") != "Thu, 19 Mar 2026 14:30:00 +0000" || r.header.Get("PostHog-Request-Id") != testRequestID {
 		t.Errorf("headers %v", r.header)
 	}
 	recs := e.consume(t, testTopics.Main, 1)
@@ -307,7 +308,7 @@ func TestRouterBehaviour(t *testing.T) {
 	if r.status != 400 || r.header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || r.header.Get("PostHog-Request-Id") != "" {
 		t.Errorf("4xx %d %v", r.status, r.header)
 	}
-	if _, err := time.Parse(time.RFC1123, r.header.Get("Date")); err != nil {
+	if _, err := time.Parse(time.RFC1123Z, r.header.Get("Date")); err != nil {
 		t.Errorf("Date %q: %v", r.header.Get("Date"), err)
 	}
 	r = e.post(t, validHeaders(), batchBody(ev(uuidN(2), "e", "d", "")))
@@ -663,5 +664,26 @@ func TestBodyReadTimeout(t *testing.T) {
 	wantError(t, response{resp.StatusCode, resp.Header, string(b)}, 408, TagBodyReadTimeout)
 	if resp.Header.Get("Retry-After") != "1" {
 		t.Errorf("Retry-After %q", resp.Header.Get("Retry-After"))
+	}
+}
+
+func TestErrorLogging(t *testing.T) {
+	var buf bytes.Buffer
+	e := newEnv(t, func(o *Options, _ *kafka.Config) {
+		o.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	})
+	h := validHeaders()
+	h.Set("Content-Type", "text/plain")
+	e.post(t, h, batchBody(ev(uuidN(1), "e", "d", "")))
+	line := buf.String()
+	for _, want := range []string{"level=WARN", "error=unsupported_content_type", "status=415", "request_id=" + testRequestID, "sdk_info=posthog-rs/1.0.0", "token=" + testToken} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log %q lacks %q", line, want)
+		}
+	}
+	buf.Reset()
+	NewHandler(Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))}).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, Path, nil))
+	if !strings.Contains(buf.String(), "level=ERROR") || !strings.Contains(buf.String(), "error=service_unavailable") {
+		t.Errorf("503 log %q", buf.String())
 	}
 }
