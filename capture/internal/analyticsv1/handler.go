@@ -228,7 +228,15 @@ func (h *Handler) logError(r *http.Request, ctx *requestContext, e *Error) {
 		slog.String("error", e.Tag), slog.Int("status", e.Status),
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("query", r.URL.RawQuery),
 	}
-	if ctx != nil {
+	if ctx == nil {
+		// Header validation failed: log what the client sent.
+		hd := r.Header
+		attrs = append(attrs,
+			slog.String("request_id", hd.Get(headerRequestID)), slog.String("sdk_info", hd.Get(headerSdkInfo)),
+			slog.String("attempt", hd.Get(headerAttempt)), slog.String("client_timestamp", hd.Get(headerRequestTimestamp)),
+			slog.String("user_agent", hd.Get(headerUserAgent)), slog.String("content_type", hd.Get(headerContentType)),
+			slog.String("content_encoding", hd.Get(headerContentEncoding)))
+	} else {
 		attrs = append(attrs,
 			slog.String("token", ctx.token), slog.String("request_id", ctx.requestID.String()),
 			slog.String("sdk_info", ctx.sdkInfo), slog.Uint64("attempt", ctx.attempt),

@@ -676,9 +676,16 @@ func TestErrorLogging(t *testing.T) {
 	h.Set("Content-Type", "text/plain")
 	e.post(t, h, batchBody(ev(uuidN(1), "e", "d", "")))
 	line := buf.String()
-	for _, want := range []string{"level=WARN", "error=unsupported_content_type", "status=415", "request_id=" + testRequestID, "sdk_info=posthog-rs/1.0.0", "token=" + testToken} {
+	for _, want := range []string{"level=WARN", "error=unsupported_content_type", "status=415", "request_id=" + testRequestID, "sdk_info=posthog-rs/1.0.0", "content_type=text/plain"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("log %q lacks %q", line, want)
+		}
+	}
+	buf.Reset()
+	e.post(t, validHeaders(), nil)
+	for _, want := range []string{"level=WARN", "error=empty_body", "status=400", "token=" + testToken, "attempt=1", "client_ip=203.0.113.7"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log %q lacks %q", buf.String(), want)
 		}
 	}
 	buf.Reset()
