@@ -73,12 +73,10 @@ type Query struct {
 // reference's query extractor does.
 func ParseQuery(raw string) (Query, error) {
 	var q Query
-	vals, err := url.ParseQuery(raw)
-	if err != nil {
-		// Tolerate what url.ParseQuery rejects (e.g. stray ';') but keep
-		// whatever parsed: SDKs never send such queries on purpose.
-		_ = err
-	}
+	// url.ParseQuery returns what it could parse along with an error for
+	// malformed pairs (a stray ';', a bad escape); like serde_urlencoded we
+	// keep the well-formed pairs.
+	vals, _ := url.ParseQuery(raw)
 	q.Data = vals.Get("data")
 	if v, ok := first(vals, "compression"); ok {
 		q.Compression = ParseCompression(v)
