@@ -27,6 +27,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -113,6 +114,13 @@ func main() {
 		len(lat), errs, float64(len(lat))/duration.Seconds(), pct(0.5), pct(0.9), pct(0.99), pct(0.999), pct(1))
 }
 
+type errBox struct {
+	err error
+	res *http.Response
+}
+
+var firstErr atomic.Pointer[errBox]
+
 // run sends requests open-loop on a fixed schedule and returns latencies
 // measured from each request's scheduled start.
 func run(client *http.Client, base string, bodies [][]byte, rate int, d time.Duration) ([]time.Duration, int) {
@@ -133,6 +141,13 @@ func run(client *http.Client, base string, bodies [][]byte, rate int, d time.Dur
 			defer wg.Done()
 			res, err := client.Post(base+"/flags?v=2", "application/json", bytes.NewReader(body))
 			ok := err == nil && res.StatusCode == 200
+			if !ok && firstErr.CompareAndSwap(nil, &errBox{err: err, res: res}) {
+				if err != nil {
+					log.Printf("first failure: %v", err)
+				} else {
+					log.Printf("first failure: status %d", res.StatusCode)
+				}
+			}
 			if err == nil {
 				_, _ = io.Copy(io.Discard, res.Body)
 				res.Body.Close()
