@@ -98,10 +98,13 @@ func (w *costWalker) cost(v Value) int {
 			strCost(e.Message) + strCost("payload") + w.cost(e.Payload)
 	case KindArray:
 		a := v.AsArray()
+		a.scan()
+		if len(a.ci.nested) == 0 {
+			return costUnit + a.ci.flat // a flat container cannot be part of a cycle
+		}
 		if !w.enter(a) {
 			return costUnit
 		}
-		a.scan()
 		total := costUnit + a.ci.flat
 		for _, i := range a.ci.nested {
 			total += w.cost(a.Items[i])
@@ -110,10 +113,13 @@ func (w *costWalker) cost(v Value) int {
 		return total
 	case KindDict:
 		d := v.AsDict()
+		d.scan()
+		if len(d.ci.nested) == 0 {
+			return costUnit + d.ci.flat
+		}
 		if !w.enter(d) {
 			return costUnit
 		}
-		d.scan()
 		total := costUnit + d.ci.flat
 		for _, i := range d.ci.nested {
 			if _, ok := scalarCost(d.entries[i].key); !ok {

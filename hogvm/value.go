@@ -198,7 +198,19 @@ const dictIndexThreshold = 12
 
 // NewDict returns an empty dict with room for n entries.
 func NewDict(n int) *Dict {
+	if n <= 4 {
+		// one allocation for the dict and its first entries: most dicts are small
+		x := &smallDict{}
+		x.d.entries = x.e[:0:4]
+		x.d.ci.ok = true
+		return &x.d
+	}
 	return &Dict{entries: make([]entry, 0, n), ci: costIndex{ok: true}}
+}
+
+type smallDict struct {
+	d Dict
+	e [4]entry
 }
 
 // Len returns the number of entries.

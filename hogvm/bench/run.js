@@ -122,8 +122,8 @@ function runBench(dir, names, iterations) {
         const t0 = process.hrtime.bigint()
         for (let i = 0; i < 5; i++) res = exec(bytecode, opts)
         const warmNs = Number(process.hrtime.bigint() - t0) / 5
-        const n = Math.max(3, Math.min(iterations, Math.floor(2e9 / Math.max(warmNs, 1))))
-        for (let i = 0; i < Math.min(n, 200); i++) res = exec(bytecode, opts)
+        const n = Math.max(3, Math.min(iterations, Math.floor(5e8 / Math.max(warmNs, 1))))
+        for (let i = 0; i < Math.min(n, 100); i++) res = exec(bytecode, opts)
         const cpu0 = process.cpuUsage()
         const w0 = process.hrtime.bigint()
         for (let i = 0; i < n; i++) res = exec(bytecode, opts)
