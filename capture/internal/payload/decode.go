@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hoggo/capture/internal/apierr"
 	"github.com/hoggo/common/compression"
@@ -85,7 +86,7 @@ func Decode(in Input) (Decoded, error) {
 		// Form data is base64 in every SDK that sends forms; unwrap it on
 		// every path (the reference only does so on legacy paths, which
 		// leaves base64 forms on /i/v0/e and /batch unparseable).
-		if dec, ok := compression.OptimisticBase64(payload); ok && (compression.IsGzip(dec) || validUTF8(dec)) {
+		if dec, ok := compression.OptimisticBase64(payload); ok && (compression.IsGzip(dec) || utf8.Valid(dec)) {
 			payload = dec
 		}
 	}
@@ -95,7 +96,7 @@ func Decode(in Input) (Decoded, error) {
 		return out, err
 	}
 	if isLegacyPath(in.Path) && compression.LooksLikeBase64(text, compression.Base64Strict) {
-		if dec, err := compression.DecodeBase64(text); err == nil && validUTF8(dec) {
+		if dec, err := compression.DecodeBase64(text); err == nil && utf8.Valid(dec) {
 			if len(dec) > in.Limit {
 				return out, apierr.New(apierr.EventTooBig, "decoded payload exceeds the size limit")
 			}
@@ -128,7 +129,7 @@ func decompress(b []byte, c Compression, limit int) ([]byte, error) {
 		if err != nil {
 			return nil, apierr.Wrap(apierr.RequestDecoding, "invalid GZIP data", err)
 		}
-		if !validUTF8(out) {
+		if !utf8.Valid(out) {
 			return nil, apierr.New(apierr.RequestDecoding, "invalid gzip data")
 		}
 		return out, nil
@@ -142,7 +143,7 @@ func decompress(b []byte, c Compression, limit int) ([]byte, error) {
 		}
 		return out, nil
 	default:
-		if !validUTF8(b) {
+		if !utf8.Valid(b) {
 			return nil, apierr.New(apierr.RequestDecoding, "invalid UTF8 in request payload")
 		}
 		if len(b) > limit {

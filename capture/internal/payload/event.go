@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
+
+	"github.com/hoggo/common/types"
 )
 
 // RawEvent is one event as an SDK sent it (common-and-stack spec §2.1).
@@ -287,7 +289,7 @@ func (e *RawEvent) AppendJSON(dst []byte) []byte {
 	dst = append(dst, '{')
 	if e.HasToken {
 		dst = append(dst, `"token":`...)
-		dst = AppendString(dst, e.Token)
+		dst = types.AppendJSONString(dst, e.Token)
 		dst = append(dst, ',')
 	}
 	if e.DistinctID != nil {
@@ -302,7 +304,7 @@ func (e *RawEvent) AppendJSON(dst []byte) []byte {
 		dst = append(dst, "null"...)
 	}
 	dst = append(dst, `,"event":`...)
-	dst = AppendString(dst, e.Event)
+	dst = types.AppendJSONString(dst, e.Event)
 	dst = append(dst, `,"properties":`...)
 	if e.Properties != nil {
 		dst = append(dst, e.Properties...)
@@ -311,7 +313,7 @@ func (e *RawEvent) AppendJSON(dst []byte) []byte {
 	}
 	if e.HasTimestamp {
 		dst = append(dst, `,"timestamp":`...)
-		dst = AppendString(dst, e.Timestamp)
+		dst = types.AppendJSONString(dst, e.Timestamp)
 	}
 	if e.HasOffset {
 		dst = append(dst, `,"offset":`...)

@@ -380,14 +380,6 @@ func hex4(b []byte) uint16 {
 	return uint16(v)
 }
 
-// keyIs compares a raw object key with a plain ASCII name.
-func keyIs(key []byte, escaped bool, name string) bool {
-	if !escaped {
-		return string(key) == name
-	}
-	return string(unescape(nil, key)) == name
-}
-
 const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
