@@ -136,3 +136,85 @@ func readJSON(t *testing.T, path string, v any) {
 		t.Fatal(err)
 	}
 }
+
+// stateProgram: x := 'hello'; f := () -> x; sleep(0); print(f(), {'a': (1, 2)}, [x])
+var stateProgram = []any{"_H", 1,
+	32, "hello",
+	52, "f", 0, 1, 3, 55, 0, 38,
+	53, 1, 1, 0,
+	33, 0, 2, "sleep", 1, 35,
+	36, 1, 54, 0,
+	32, "a", 33, 1, 33, 2, 44, 2, 42, 1,
+	36, 0, 43, 1,
+	2, "print", 3, 35}
+
+// TestDifferentialNodeState checks that VMState JSON crosses between the VMs:
+// a state suspended by the Node VM resumes here, and one suspended here resumes there.
+func TestDifferentialNodeState(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed")
+	}
+	if _, err := os.Stat(filepath.Join("bench", "node_modules", "@posthog", "hogvm")); err != nil {
+		t.Skip("@posthog/hogvm not installed: run hogvm/bench/setup.sh to enable the differential test")
+	}
+	dir := t.TempDir()
+	prog, _ := json.Marshal(stateProgram)
+	progFile := filepath.Join(dir, "prog.hoge")
+	if err := os.WriteFile(progFile, prog, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const want = "hello {'a': (1, 2)} ['hello']\n"
+
+	// Node suspends, Go resumes.
+	out, err := exec.Command(node, filepath.Join("bench", "run.js"), "state-make", progFile).Output()
+	if err != nil {
+		t.Fatalf("node state-make: %v", err)
+	}
+	var made struct {
+		Name  string          `json:"name"`
+		State json.RawMessage `json:"state"`
+	}
+	if err := json.Unmarshal(out, &made); err != nil || made.Name != "sleep" {
+		t.Fatalf("node state: %v %s", err, out)
+	}
+	st, err := UnmarshalState(made.State)
+	if err != nil {
+		t.Fatalf("unmarshal node state: %v", err)
+	}
+	var buf bytes.Buffer
+	res, err := Resume(st, Null, &Options{Stdout: &buf})
+	if err != nil || !res.Finished || buf.String() != want {
+		t.Fatalf("resume node state here: %v %+v %q", err, res, buf.String())
+	}
+
+	// Go suspends, Node resumes.
+	p, err := Load(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = Exec(p, nil)
+	if err != nil || res.Finished {
+		t.Fatalf("exec: %v %+v", err, res)
+	}
+	data, err := json.Marshal(res.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stateFile := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(stateFile, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(node, filepath.Join("bench", "run.js"), "state-resume", stateFile).Output()
+	if err != nil {
+		t.Fatalf("node state-resume: %v", err)
+	}
+	var resumed struct {
+		Stdout   string  `json:"stdout"`
+		Finished bool    `json:"finished"`
+		Error    *string `json:"error"`
+	}
+	if err := json.Unmarshal(out, &resumed); err != nil || !resumed.Finished || resumed.Stdout != want {
+		t.Fatalf("node resume of our state: %v %s\nstate: %s", err, out, data)
+	}
+}

@@ -390,8 +390,9 @@ func reviveCallable(v Value) *Callable {
 }
 
 func (w *jsonWriter) stateCallable(c *Callable) {
-	keys := []Value{String("__hogCallable__"), String("name"), String("argCount"), String("upvalueCount"), String("ip"), String("chunk")}
-	vals := []Value{String(c.Kind), String(c.Name), Int(c.ArgCount), Int(c.UpvalueCount), Int(c.IP), String(c.Chunk)}
+	// key order of the reference's newHogCallable
+	keys := []Value{String("__hogCallable__"), String("name"), String("chunk"), String("argCount"), String("upvalueCount"), String("ip")}
+	vals := []Value{String(c.Kind), String(c.Name), String(c.Chunk), Int(c.ArgCount), Int(c.UpvalueCount), Int(c.IP)}
 	w.object(keys, vals, 0)
 }
 

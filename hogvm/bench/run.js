@@ -2,6 +2,8 @@
 //
 //   node run.js exec FILE.hoge [globals.json]   -> JSON {stdout, finished, error}
 //   node run.js execmany CASES.json              -> JSON array of {stdout, finished, error}
+//   node run.js state-make FILE.hoge             -> {name, state}: the VMState at the first suspension
+//   node run.js state-resume STATE.json          -> resume with a null result: {stdout, finished, error}
 //   node run.js bench DIR NAME... [--iterations N] -> "name wall-ns/op cpu-ns/op" per program
 //
 // The regex matcher uses JavaScript RegExp (with a leading (?i) turned into the
@@ -111,6 +113,34 @@ function runMany(file) {
     process.stdout.write(JSON.stringify(out))
 }
 
+// stateMake runs a bytecode file until it suspends and prints the VMState JSON.
+function stateMake(file) {
+    const res = exec(JSON.parse(fs.readFileSync(file, 'utf8')), { external })
+    if (res.finished || res.error) {
+        throw new Error('program did not suspend: ' + errorString(res.error))
+    }
+    process.stdout.write(JSON.stringify({ name: res.asyncFunctionName, state: res.state }))
+}
+
+// stateResume resumes a VMState JSON file with null as the async result and
+// prints {stdout, finished, error}.
+function stateResume(file) {
+    const state = JSON.parse(fs.readFileSync(file, 'utf8'))
+    state.stack.push(null)
+    const lines = []
+    const log = console.log
+    console.log = (...args) => lines.push(args.join(' '))
+    let res
+    try {
+        res = exec(state, { external })
+    } finally {
+        console.log = log
+    }
+    process.stdout.write(
+        JSON.stringify({ stdout: lines.map((l) => l + '\n').join(''), finished: !!res.finished, error: errorString(res.error) })
+    )
+}
+
 function runBench(dir, names, iterations) {
     const log = console.log
     for (const name of names) {
@@ -140,6 +170,10 @@ function runBench(dir, names, iterations) {
 const [mode, ...args] = process.argv.slice(2)
 if (mode === 'exec') {
     runExec(args[0], args[1])
+} else if (mode === 'state-make') {
+    stateMake(args[0])
+} else if (mode === 'state-resume') {
+    stateResume(args[0])
 } else if (mode === 'execmany') {
     runMany(args[0])
 } else if (mode === 'bench') {
