@@ -25,6 +25,7 @@ import (
 
 	"github.com/hoggo/feature-flags/internal/api"
 	"github.com/hoggo/feature-flags/internal/auth"
+	"github.com/hoggo/feature-flags/internal/ratelimit"
 	"github.com/hoggo/feature-flags/internal/store"
 )
 
@@ -54,6 +55,10 @@ type Config struct {
 	FlagsRateLimitLogOnly   bool    `env:"FLAGS_RATE_LIMIT_LOG_ONLY" envDefault:"true"`
 	FlagsBucketCapacity     int     `env:"FLAGS_BUCKET_CAPACITY" envDefault:"500"`
 	FlagsBucketReplenish    float64 `env:"FLAGS_BUCKET_REPLENISH_RATE" envDefault:"10.0"`
+	FlagsIPRateLimitEnabled bool    `env:"FLAGS_IP_RATE_LIMIT_ENABLED" envDefault:"false"`
+	FlagsIPRateLimitLogOnly bool    `env:"FLAGS_IP_RATE_LIMIT_LOG_ONLY" envDefault:"true"`
+	FlagsIPBurstSize        int     `env:"FLAGS_IP_BURST_SIZE" envDefault:"1000"`
+	FlagsIPReplenishRate    float64 `env:"FLAGS_IP_REPLENISH_RATE" envDefault:"50.0"`
 	// DefinitionsCacheSecs is how long a team's flag set and team row are
 	// kept in process before being reloaded (hoggo-specific; the reference
 	// reads the HyperCache on every request).
@@ -66,8 +71,8 @@ func LoadConfig() (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("feature-flags config: %w", err)
 	}
-	if cfg.FlagsBucketCapacity <= 0 || cfg.FlagsBucketReplenish <= 0 {
-		return Config{}, errors.New("feature-flags config: FLAGS_BUCKET_CAPACITY and FLAGS_BUCKET_REPLENISH_RATE must be positive")
+	if cfg.FlagsBucketCapacity <= 0 || cfg.FlagsBucketReplenish <= 0 || cfg.FlagsIPBurstSize <= 0 || cfg.FlagsIPReplenishRate <= 0 {
+		return Config{}, errors.New("feature-flags config: rate limiter capacities and replenish rates must be positive")
 	}
 	return cfg, nil
 }
@@ -155,7 +160,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 			limiters.WithService("feature_flags"), limiters.WithRegisterer(prometheus.DefaultRegisterer), limiters.WithLogger(log))
 		go func() { _ = quota.Run(ctx) }()
 	}
-	srv := &api.Server{Store: st, Quota: quota, Log: log, Auth: &auth.PersonalKeys{DB: pg.NonPersonsReader, Writer: pg.NonPersonsWriter}}
+	srv := &api.Server{Store: st, Quota: quota, Log: log, Auth: &auth.PersonalKeys{DB: pg.NonPersonsReader, Writer: pg.NonPersonsWriter},
+		IPLimiter:    ratelimit.New(cfg.FlagsIPRateLimitEnabled, cfg.FlagsIPRateLimitLogOnly, cfg.FlagsIPReplenishRate, cfg.FlagsIPBurstSize),
+		TokenLimiter: ratelimit.New(cfg.FlagsRateLimitEnabled, cfg.FlagsRateLimitLogOnly, cfg.FlagsBucketReplenish, cfg.FlagsBucketCapacity)}
 	h := srv.Routes(cfg.EnableMetrics)
 	if cfg.MaxConcurrency > 0 {
 		h = limitConcurrency(h, cfg.MaxConcurrency)

@@ -65,7 +65,7 @@ func redisOrSkip(t testing.TB) *goredis.Client {
 	return c
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*flags.Config)) *env {
 	t.Helper()
 	url := pgtest.URL(t, migrations.Posthog)
 	rdb := redisOrSkip(t)
@@ -83,6 +83,9 @@ func newEnv(t *testing.T) *env {
 		IdleTimeoutSecs: 60, BillingLimiterTTLSecs: 1,
 		DefinitionsCacheSecs: 60, // each test uses fresh teams; HyperCache tests invalidate explicitly
 		EnableMetrics:        true,
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	flags "github.com/hoggo/feature-flags"
 )
 
 func TestHTTPMethods(t *testing.T) {
@@ -180,5 +182,34 @@ func TestQuotaLimited(t *testing.T) {
 	_, m := e.post("/flags?v=1", map[string]any{"token": token, "distinct_id": "d"})
 	if len(m["featureFlags"].(map[string]any)) != 0 || m["quotaLimited"] == nil {
 		t.Errorf("legacy limited = %v", m)
+	}
+}
+
+func TestRateLimiting(t *testing.T) {
+	e := newEnv(t, func(c *flags.Config) {
+		c.FlagsRateLimitEnabled, c.FlagsRateLimitLogOnly, c.FlagsBucketCapacity, c.FlagsBucketReplenish = true, false, 2, 0.001
+		c.FlagsIPRateLimitEnabled, c.FlagsIPRateLimitLogOnly, c.FlagsIPBurstSize, c.FlagsIPReplenishRate = true, true, 3, 0.001
+	})
+	_, token := e.team()
+	body := map[string]any{"token": token, "distinct_id": "d"}
+	for i := 0; i < 2; i++ {
+		if code, m := e.post("/flags?v=2", body); code != 200 {
+			t.Fatalf("request %d: %d %v", i, code, m)
+		}
+	}
+	code, m := e.post("/flags?v=2", body)
+	if code != http.StatusTooManyRequests || m["code"] != "rate_limit_exceeded" || m["type"] != "validation_error" || m["detail"] != "Rate limit exceeded" {
+		t.Errorf("over the token limit = %d %v", code, m)
+	}
+	// Another token is not limited, but the IP limiter (log-only) now warns.
+	_, other := e.team()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/flags?v=2", strings.NewReader(`{"token":"`+other+`","distinct_id":"d"}`))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("X-PostHog-Rate-Limit-Warning") != "true" {
+		t.Errorf("log-only IP limiter = %d warning=%q", res.StatusCode, res.Header.Get("X-PostHog-Rate-Limit-Warning"))
 	}
 }

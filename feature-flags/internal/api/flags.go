@@ -18,6 +18,7 @@ import (
 	"github.com/hoggo/feature-flags/internal/auth"
 	"github.com/hoggo/feature-flags/internal/evaluation"
 	"github.com/hoggo/feature-flags/internal/metrics"
+	"github.com/hoggo/feature-flags/internal/ratelimit"
 	"github.com/hoggo/feature-flags/internal/request"
 	"github.com/hoggo/feature-flags/internal/response"
 	"github.com/hoggo/feature-flags/internal/store"
@@ -34,6 +35,8 @@ type Server struct {
 	// Quota is the feature_flag_requests billing set; nil disables quota checks.
 	Quota *limiters.RedisLimiter
 	Log   *slog.Logger
+	// IPLimiter and TokenLimiter are the request rate limiters (nil: off).
+	IPLimiter, TokenLimiter *ratelimit.Limiter
 	// Auth resolves personal API keys and secrets for the definitions feed.
 	Auth *auth.PersonalKeys
 }
@@ -74,6 +77,20 @@ func (s *Server) flags(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		decodingError(w, "could not read body")
 		return
+	}
+	ip := ClientIP(r)
+	ipDecision := s.IPLimiter.Check(ip)
+	limitKey := request.SniffToken(raw)
+	if limitKey == "" {
+		limitKey = ip
+	}
+	tokenDecision := s.TokenLimiter.Check(limitKey)
+	if ipDecision == ratelimit.Blocked || tokenDecision == ratelimit.Blocked {
+		writeError(w, http.StatusTooManyRequests, "validation_error", "rate_limit_exceeded", "Rate limit exceeded")
+		return
+	}
+	if ipDecision == ratelimit.Warned || tokenDecision == ratelimit.Warned {
+		w.Header().Set("X-PostHog-Rate-Limit-Warning", "true")
 	}
 	if len(raw) > maxRawBody {
 		writeError(w, http.StatusRequestEntityTooLarge, "validation_error", "payload_too_large", "Request body is too large")
