@@ -1,7 +1,9 @@
 package hogvm
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"regexp"
 	"strconv"
 )
@@ -208,11 +210,17 @@ func deepCopy(v Value) Value {
 		return Value{kind: KindArray, ref: &Array{Items: items, Tuple: a.Tuple}}
 	case KindDict:
 		d := v.AsDict()
-		// room to grow: transformations usually add properties to what they copy
-		out := NewDict(d.Len() + d.Len()/2 + 4)
+		// same positions, so the index and cost bookkeeping carry over; room to
+		// grow because transformations usually add properties to what they copy
+		out := &Dict{entries: make([]entry, len(d.entries), len(d.entries)+len(d.entries)/2+4)}
 		for i := range d.entries {
-			k := d.entries[i].key
-			out.Set(k, deepCopy(d.entries[i].val))
+			out.entries[i] = entry{key: deepCopy(d.entries[i].key), val: deepCopy(d.entries[i].val)}
+		}
+		if d.index != nil {
+			out.index = maps.Clone(d.index)
+		}
+		if d.ci.ok {
+			out.ci = costIndex{flat: d.ci.flat, nested: slices.Clone(d.ci.nested), ok: true}
 		}
 		return NewDictValue(out)
 	}
