@@ -3,8 +3,8 @@ package hogvm
 import (
 	"maps"
 	"math"
-	"slices"
 	"regexp"
+	"slices"
 	"strconv"
 )
 
