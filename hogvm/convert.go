@@ -16,11 +16,11 @@ func Truthy(v Value) bool {
 	case KindNull:
 		return false
 	case KindBool:
-		return v.num != 0
+		return v.f() != 0
 	case KindNumber:
-		return v.num != 0 && v.num == v.num
+		return v.f() != 0 && v.f() == v.f()
 	case KindString:
-		return v.str != ""
+		return v.s() != ""
 	}
 	return true
 }
@@ -31,9 +31,9 @@ func toNumber(v Value) float64 {
 	case KindNull:
 		return 0
 	case KindBool, KindNumber:
-		return v.num
+		return v.f()
 	case KindString:
-		return jsnum.Parse(v.str)
+		return jsnum.Parse(v.s())
 	case KindArray:
 		return jsnum.Parse(jsString(v))
 	}
@@ -46,14 +46,14 @@ func jsString(v Value) string {
 	case KindNull:
 		return "null"
 	case KindBool:
-		if v.num != 0 {
+		if v.f() != 0 {
 			return "true"
 		}
 		return "false"
 	case KindNumber:
-		return jsnum.Format(v.num)
+		return jsnum.Format(v.f())
 	case KindString:
-		return v.str
+		return v.s()
 	case KindArray:
 		return joinArray(v.AsArray(), ",", map[*Array]bool{})
 	case KindDict:
@@ -98,7 +98,7 @@ func toPrimitive(v Value) Value {
 func temporalSeconds(v Value) (float64, bool) {
 	switch v.kind {
 	case KindDateTime:
-		return v.num, true
+		return v.f(), true
 	case KindDate:
 		d := v.AsDate()
 		return dateToSeconds(d.Year, d.Month, d.Day, "UTC"), true
@@ -119,29 +119,29 @@ func unifyComparisonTypes(l, r Value) (Value, Value) {
 			return Number(ls), Number(rs)
 		}
 		if lok && r.kind == KindString {
-			if s, ok := dateStringToSeconds(r.str); ok {
+			if s, ok := dateStringToSeconds(r.s()); ok {
 				return Number(ls), Number(s)
 			}
 		}
 		if rok && l.kind == KindString {
-			if s, ok := dateStringToSeconds(l.str); ok {
+			if s, ok := dateStringToSeconds(l.s()); ok {
 				return Number(s), Number(rs)
 			}
 		}
 	}
 	switch {
 	case l.kind == KindNumber && r.kind == KindString:
-		return l, Number(jsnum.Parse(r.str))
+		return l, Number(jsnum.Parse(r.s()))
 	case l.kind == KindString && r.kind == KindNumber:
-		return Number(jsnum.Parse(l.str)), r
+		return Number(jsnum.Parse(l.s())), r
 	case l.kind == KindBool && r.kind == KindString:
-		return l, Bool(r.str == "true")
+		return l, Bool(r.s() == "true")
 	case l.kind == KindString && r.kind == KindBool:
-		return Bool(l.str == "true"), r
+		return Bool(l.s() == "true"), r
 	case l.kind == KindBool && r.kind == KindNumber:
-		return Number(l.num), r
+		return Number(l.f()), r
 	case l.kind == KindNumber && r.kind == KindBool:
-		return l, Number(r.num)
+		return l, Number(r.f())
 	}
 	return l, r
 }
@@ -161,18 +161,18 @@ func jsCompare(l, r Value, op compareOp) bool {
 	if l.kind == KindNumber && r.kind == KindNumber {
 		switch op {
 		case opLT:
-			return l.num < r.num
+			return l.f() < r.f()
 		case opLTE:
-			return l.num <= r.num
+			return l.f() <= r.f()
 		case opGT:
-			return l.num > r.num
+			return l.f() > r.f()
 		default:
-			return l.num >= r.num
+			return l.f() >= r.f()
 		}
 	}
 	lp, rp := toPrimitive(l), toPrimitive(r)
 	if lp.kind == KindString && rp.kind == KindString {
-		c := compareUTF16(lp.str, rp.str)
+		c := compareUTF16(lp.s(), rp.s())
 		switch op {
 		case opLT:
 			return c < 0

@@ -24,11 +24,11 @@ type costIndex struct {
 func scalarCost(v Value) (int, bool) {
 	switch v.kind {
 	case KindString:
-		return costUnit + len(v.str), true
+		return costUnit + len(v.s()), true
 	case KindNull, KindBool, KindNumber:
 		return costUnit, true
 	case KindDateTime:
-		return costUnit + strCost("__hogDateTime__") + costUnit + strCost("dt") + costUnit + strCost("zone") + strCost(v.str), true
+		return costUnit + strCost("__hogDateTime__") + costUnit + strCost("dt") + costUnit + strCost("zone") + strCost(v.s()), true
 	case KindDate:
 		return costUnit + strCost("__hogDate__") + strCost("year") + strCost("month") + strCost("day") + 4*costUnit, true
 	case KindCallable:
@@ -58,7 +58,7 @@ func valueCost(v Value) int {
 func (m *machine) cost(v Value) int {
 	switch v.kind {
 	case KindString:
-		return costUnit + len(v.str)
+		return costUnit + len(v.s())
 	case KindNull, KindBool, KindNumber:
 		return costUnit
 	}

@@ -9,11 +9,11 @@ import (
 func naiveCost(v Value, marked map[any]bool) int {
 	switch v.kind {
 	case KindArray, KindDict:
-		if marked[v.ref] {
+		if marked[v.p] {
 			return costUnit
 		}
-		marked[v.ref] = true
-		defer delete(marked, v.ref)
+		marked[v.p] = true
+		defer delete(marked, v.p)
 		total := costUnit
 		if a := v.AsArray(); a != nil {
 			for _, it := range a.Items {

@@ -124,12 +124,12 @@ func isoDateTime(seconds float64, zone string) string {
 func toTime(v Value) (time.Time, bool) {
 	switch v.kind {
 	case KindDateTime:
-		return timeOf(v.num, v.str), v.num == v.num
+		return timeOf(v.f(), v.s()), v.f() == v.f()
 	case KindDate:
 		d := v.AsDate()
 		return time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC), true
 	case KindString:
-		return parseDateLike(v.str, "UTC")
+		return parseDateLike(v.s(), "UTC")
 	}
 	return time.Time{}, false
 }
@@ -160,16 +160,16 @@ func registerDateFunctions(f map[string]*stlEntry) {
 		if a[0].kind != KindDateTime {
 			return Null, vmErrorf("Expected a DateTime")
 		}
-		return NewDateTime(a[0].num, jsString(a[1])), nil
+		return NewDateTime(a[0].f(), jsString(a[1])), nil
 	}, 2, 2}
 	f["toDate"] = &stlEntry{func(m *machine, a []Value) (Value, error) {
 		var t time.Time
 		ok := true
 		switch a[0].kind {
 		case KindNumber:
-			t = timeOf(a[0].num, "UTC")
+			t = timeOf(a[0].f(), "UTC")
 		case KindString:
-			t, ok = parseDateLike(a[0].str, "UTC")
+			t, ok = parseDateLike(a[0].s(), "UTC")
 		default:
 			return Null, vmErrorf("input.trim is not a function")
 		}
@@ -185,9 +185,9 @@ func registerDateFunctions(f map[string]*stlEntry) {
 		}
 		switch a[0].kind {
 		case KindNumber:
-			return NewDateTime(a[0].num, zone), nil
+			return NewDateTime(a[0].f(), zone), nil
 		case KindString:
-			t, ok := parseDateLike(a[0].str, zone)
+			t, ok := parseDateLike(a[0].s(), zone)
 			if !ok {
 				return NewDateTime(math.NaN(), zone), nil
 			}
@@ -224,7 +224,7 @@ func registerDateFunctions(f map[string]*stlEntry) {
 			return Null, err
 		}
 		mo, _ := extractPart("month", a[0])
-		return Number(y.num*100 + mo.num), nil
+		return Number(y.f()*100 + mo.f()), nil
 	}, 1, 1}
 	f["extract"] = &stlEntry{func(m *machine, a []Value) (Value, error) { return extractPart(jsString(a[0]), a[1]) }, 2, 2}
 	for name, unit := range map[string]string{"toStartOfDay": "day", "toStartOfHour": "hour", "toStartOfMonth": "month"} {
@@ -246,7 +246,7 @@ func registerDateFunctions(f map[string]*stlEntry) {
 		zone := "UTC"
 		switch a[0].kind {
 		case KindDateTime:
-			t, zone = timeOf(a[0].num, a[0].str), a[0].str
+			t, zone = timeOf(a[0].f(), a[0].s()), a[0].s()
 		case KindDate:
 			d := a[0].AsDate()
 			t = time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC)
@@ -268,7 +268,7 @@ const invalidYear = math.MinInt32
 func unixSeconds(v, zone Value) float64 {
 	switch v.kind {
 	case KindDateTime:
-		return v.num
+		return v.f()
 	case KindDate:
 		d := v.AsDate()
 		return dateToSeconds(d.Year, d.Month, d.Day, "UTC")
@@ -289,8 +289,8 @@ func applyInterval(base Value, amount float64, unit string) (Value, error) {
 	zone := "UTC"
 	switch base.kind {
 	case KindDateTime:
-		zone = base.str
-		t = timeOf(base.num, zone)
+		zone = base.s()
+		t = timeOf(base.f(), zone)
 	case KindDate:
 		d := base.AsDate()
 		t = time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC)
@@ -342,7 +342,7 @@ func dateTrunc(unit string, v Value) (Value, error) {
 	if v.kind != KindDateTime {
 		return Null, vmErrorf("Expected a DateTime for dateTrunc")
 	}
-	t := timeOf(v.num, v.str)
+	t := timeOf(v.f(), v.s())
 	loc := t.Location()
 	switch unit {
 	case "year":
@@ -358,7 +358,7 @@ func dateTrunc(unit string, v Value) (Value, error) {
 	default:
 		return Null, vmErrorf("Unsupported unit for dateTrunc: %s", unit)
 	}
-	return dateTimeValue(t, v.str), nil
+	return dateTimeValue(t, v.s()), nil
 }
 
 func extractPart(part string, v Value) (Value, error) {
@@ -448,14 +448,14 @@ func stlFormatDateTime(m *machine, a []Value) (Value, error) {
 	if !Truthy(a[1]) {
 		return Null, vmErrorf("formatDateTime requires at least 2 arguments")
 	}
-	zone := a[0].str
+	zone := a[0].s()
 	if z := arg(a, 2); Truthy(z) {
 		zone = jsString(z)
 	}
-	if _, ok := loadZone(zone); !ok || a[0].num != a[0].num {
+	if _, ok := loadZone(zone); !ok || a[0].f() != a[0].f() {
 		return String("Invalid DateTime"), nil
 	}
-	t := timeOf(a[0].num, zone)
+	t := timeOf(a[0].f(), zone)
 	var sb strings.Builder
 	two := func(n int) { fmt.Fprintf(&sb, "%02d", n) }
 	hour12 := func() int {

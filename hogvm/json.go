@@ -315,8 +315,8 @@ func jsOrder(d *Dict) {
 	numeric := 0
 	for i := range d.entries {
 		k := d.entries[i].key
-		if k.kind == KindString && k.str != "" && k.str[0] >= '0' && k.str[0] <= '9' {
-			if _, ok := arrayIndexKey(k.str); ok {
+		if k.kind == KindString && k.s() != "" && k.s()[0] >= '0' && k.s()[0] <= '9' {
+			if _, ok := arrayIndexKey(k.s()); ok {
 				numeric++
 			}
 		}
@@ -332,7 +332,7 @@ func jsOrder(d *Dict) {
 	var rest []kv
 	for i := range d.entries {
 		k := d.entries[i].key
-		if n, ok := arrayIndexKey(k.str); ok && k.kind == KindString {
+		if n, ok := arrayIndexKey(k.s()); ok && k.kind == KindString {
 			nums = append(nums, kv{n, k, d.entries[i].val})
 		} else {
 			rest = append(rest, kv{0, k, d.entries[i].val})
@@ -426,19 +426,19 @@ func (w *jsonWriter) value(v Value, depth int, top bool) {
 	case KindNull:
 		sb.WriteString("null")
 	case KindBool:
-		if v.num != 0 {
+		if v.f() != 0 {
 			sb.WriteString("true")
 		} else {
 			sb.WriteString("false")
 		}
 	case KindNumber:
-		if math.IsInf(v.num, 0) || v.num != v.num {
+		if math.IsInf(v.f(), 0) || v.f() != v.f() {
 			sb.WriteString("null")
 		} else {
-			sb.WriteString(jsnum.Format(v.num))
+			sb.WriteString(jsnum.Format(v.f()))
 		}
 	case KindString:
-		writeJSONString(sb, v.str)
+		writeJSONString(sb, v.s())
 	case KindArray:
 		a := v.AsArray()
 		if w.seen(a) {
@@ -479,7 +479,7 @@ func (w *jsonWriter) value(v Value, depth int, top bool) {
 		}
 		w.marked = w.marked[:len(w.marked)-1]
 	case KindDateTime:
-		w.object([]Value{String("__hogDateTime__"), String("dt"), String("zone")}, []Value{True, Number(v.num), String(v.str)}, depth)
+		w.object([]Value{String("__hogDateTime__"), String("dt"), String("zone")}, []Value{True, Number(v.f()), String(v.s())}, depth)
 	case KindDate:
 		d := v.AsDate()
 		w.object([]Value{String("__hogDate__"), String("year"), String("month"), String("day")},
@@ -524,8 +524,8 @@ func plainKeys(d *Dict) bool {
 		if k.kind != KindString {
 			return false
 		}
-		if k.str != "" && k.str[0] >= '0' && k.str[0] <= '9' {
-			if _, ok := arrayIndexKey(k.str); ok {
+		if k.s() != "" && k.s()[0] >= '0' && k.s()[0] <= '9' {
+			if _, ok := arrayIndexKey(k.s()); ok {
 				return false
 			}
 		}
@@ -541,7 +541,7 @@ func (w *jsonWriter) entries(entries []entry, depth int) {
 			sb.WriteByte(',')
 		}
 		w.newline(depth + 1)
-		writeJSONString(sb, entries[i].key.str)
+		writeJSONString(sb, entries[i].key.s())
 		sb.WriteByte(':')
 		if w.indent > 0 {
 			sb.WriteByte(' ')
@@ -562,7 +562,7 @@ func (w *jsonWriter) object(keys, vals []Value, depth int) {
 			sb.WriteByte(',')
 		}
 		w.newline(depth + 1)
-		writeJSONString(sb, keys[i].str)
+		writeJSONString(sb, keys[i].s())
 		sb.WriteByte(':')
 		if w.indent > 0 {
 			sb.WriteByte(' ')

@@ -13,12 +13,12 @@ func Print(v Value) string {
 	case KindNull:
 		return "null"
 	case KindBool:
-		if v.num != 0 {
+		if v.f() != 0 {
 			return "true"
 		}
 		return "false"
 	case KindNumber:
-		return jsnum.Format(v.num)
+		return jsnum.Format(v.f())
 	}
 	p := &printer{}
 	p.sb = &p.b
@@ -30,7 +30,7 @@ func Print(v Value) string {
 // PrintString renders v for print() and toString(): strings raw, everything else via Print.
 func PrintString(v Value) string {
 	if v.kind == KindString {
-		return v.str
+		return v.s()
 	}
 	return Print(v)
 }
@@ -63,15 +63,15 @@ func (p *printer) value(v Value) {
 	case KindNull:
 		sb.WriteString("null")
 	case KindBool:
-		if v.num != 0 {
+		if v.f() != 0 {
 			sb.WriteString("true")
 		} else {
 			sb.WriteString("false")
 		}
 	case KindNumber:
-		sb.WriteString(jsnum.Format(v.num))
+		sb.WriteString(jsnum.Format(v.f()))
 	case KindString:
-		writeEscaped(sb, v.str, '\'')
+		writeEscaped(sb, v.s(), '\'')
 	case KindArray:
 		a := v.AsArray()
 		if !p.enter(a) {
@@ -116,14 +116,14 @@ func (p *printer) value(v Value) {
 		sb.WriteByte('}')
 		p.leave()
 	case KindDateTime:
-		s := jsnum.Format(v.num)
+		s := jsnum.Format(v.f())
 		sb.WriteString("DateTime(")
 		sb.WriteString(s)
 		if !strings.Contains(s, ".") {
 			sb.WriteString(".0")
 		}
 		sb.WriteString(", ")
-		writeEscaped(sb, v.str, '\'')
+		writeEscaped(sb, v.s(), '\'')
 		sb.WriteByte(')')
 	case KindDate:
 		d := v.AsDate()

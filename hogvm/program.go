@@ -131,10 +131,10 @@ func Load(data []byte) (*Program, error) {
 		p.chunks["root"] = c
 	}
 	root := p.chunks["root"]
-	if root == nil || len(root.toks) == 0 || root.toks[0].kind != KindString || (root.toks[0].str != "_H" && root.toks[0].str != "_h") {
+	if root == nil || len(root.toks) == 0 || root.toks[0].kind != KindString || (root.toks[0].s() != "_H" && root.toks[0].s() != "_h") {
 		return nil, ErrInvalidBytecode
 	}
-	if root.toks[0].str == "_H" && len(root.ints) > 1 && root.ints[1] != notInt {
+	if root.toks[0].s() == "_H" && len(root.ints) > 1 && root.ints[1] != notInt {
 		p.version = int(root.ints[1])
 	}
 	return p, nil
@@ -176,11 +176,11 @@ func newChunk(name string, toks []Value) *chunk {
 func tokenInt(t Value) int64 {
 	switch t.kind {
 	case KindNumber:
-		if t.num == math.Trunc(t.num) && math.Abs(t.num) < 1<<53 {
-			return int64(t.num)
+		if t.f() == math.Trunc(t.f()) && math.Abs(t.f()) < 1<<53 {
+			return int64(t.f())
 		}
 	case KindBool:
-		return int64(t.num)
+		return int64(t.f())
 	case KindNull:
 		return opNullToken
 	}

@@ -19,7 +19,7 @@ func getProperty(obj, key Value) (Value, error) {
 	case KindArray:
 		items := obj.AsArray().Items
 		if key.kind == KindNumber {
-			k := key.num
+			k := key.f()
 			if k == 0 {
 				return Null, errArrayIndex
 			}
@@ -34,24 +34,24 @@ func getProperty(obj, key Value) (Value, error) {
 			return Null, nil
 		}
 		if key.kind == KindString {
-			if key.str == "length" {
+			if key.s() == "length" {
 				return Int(len(items)), nil
 			}
-			if i, err := strconv.Atoi(key.str); err == nil && i >= 0 && i < len(items) && strconv.Itoa(i) == key.str {
+			if i, err := strconv.Atoi(key.s()); err == nil && i >= 0 && i < len(items) && strconv.Itoa(i) == key.s() {
 				return items[i], nil
 			}
 		}
 		return Null, nil
 	case KindError, KindDateTime, KindDate:
-		if key.kind == KindNumber && key.num == 0 {
+		if key.kind == KindNumber && key.f() == 0 {
 			return Null, errArrayIndex
 		}
 		if key.kind != KindString {
 			return Null, nil
 		}
-		return objectField(obj, key.str), nil
+		return objectField(obj, key.s()), nil
 	case KindClosure, KindCallable:
-		if key.kind == KindNumber && key.num == 0 {
+		if key.kind == KindNumber && key.f() == 0 {
 			return Null, errArrayIndex
 		}
 	}
@@ -78,9 +78,9 @@ func objectField(obj Value, k string) Value {
 		case "__hogDateTime__":
 			return True
 		case "dt":
-			return Number(obj.num)
+			return Number(obj.f())
 		case "zone":
-			return String(obj.str)
+			return String(obj.s())
 		}
 	case KindDate:
 		d := obj.AsDate()
@@ -106,11 +106,11 @@ func setProperty(obj, key, value Value) error {
 		return nil
 	case KindArray:
 		if key.kind == KindNumber {
-			if key.num <= 0 {
+			if key.f() <= 0 {
 				return errArrayIndex
 			}
 			a := obj.AsArray()
-			idx := key.num - 1
+			idx := key.f() - 1
 			if idx != math.Trunc(idx) || idx > 1<<24 {
 				return vmErrorf("Can not set %s on element of type object", jsKeyString(key))
 			}
@@ -166,7 +166,7 @@ func (m *machine) getGlobal(ch *chunk, chain []Value) (Value, error) {
 		}
 	}
 	if len(chain) == 1 && chain[0].kind == KindString {
-		name := chain[0].str
+		name := chain[0].s()
 		if _, ok := m.opts.AsyncFunctions[name]; ok {
 			return closureValue(&Closure{Callable: &Callable{Kind: "async", Name: name, IP: -1, Chunk: "async"}}), nil
 		}
@@ -207,7 +207,7 @@ func deepCopy(v Value) Value {
 		for i, it := range a.Items {
 			items[i] = deepCopy(it)
 		}
-		return Value{kind: KindArray, ref: &Array{Items: items, Tuple: a.Tuple}}
+		return arrayValue(&Array{Items: items, Tuple: a.Tuple})
 	case KindDict:
 		d := v.AsDict()
 		// same positions, so the index and cost bookkeeping carry over; room to

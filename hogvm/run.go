@@ -117,7 +117,7 @@ func (m *machine) run() (*Result, error) {
 			l, r := m.stack[n-1], m.stack[n-2]
 			var a, b float64
 			if l.kind == KindNumber && r.kind == KindNumber {
-				a, b = l.num, r.num
+				a, b = l.f(), r.f()
 			} else {
 				a, b = toNumber(l), toNumber(r)
 			}
@@ -136,7 +136,7 @@ func (m *machine) run() (*Result, error) {
 			}
 			m.memUsed -= int(m.stack[n-1].cost+m.stack[n-2].cost) - costUnit
 			m.stack = m.stack[:n-1]
-			m.stack[n-2] = Value{kind: KindNumber, cost: costUnit, num: out}
+			m.stack[n-2] = Value{kind: KindNumber, cost: costUnit, bits: math.Float64bits(out)}
 		case opEq, opNotEq, opGt, opGtEq, opLt, opLtEq:
 			n := len(m.stack)
 			if n < 2 {
@@ -146,17 +146,17 @@ func (m *machine) run() (*Result, error) {
 			if a, b := &m.stack[n-1], &m.stack[n-2]; a.kind == KindNumber && b.kind == KindNumber {
 				switch ints[ip] {
 				case opEq:
-					out = a.num == b.num
+					out = a.f() == b.f()
 				case opNotEq:
-					out = a.num != b.num
+					out = a.f() != b.f()
 				case opGt:
-					out = a.num > b.num
+					out = a.f() > b.f()
 				case opGtEq:
-					out = a.num >= b.num
+					out = a.f() >= b.f()
 				case opLt:
-					out = a.num < b.num
+					out = a.f() < b.f()
 				default:
-					out = a.num <= b.num
+					out = a.f() <= b.f()
 				}
 			} else {
 				out = compareValues(ints[ip], *a, *b)
@@ -403,7 +403,7 @@ func (m *machine) run() (*Result, error) {
 			items := make([]Value, n)
 			copy(items, m.stack[start:])
 			m.dropTail(start)
-			if err := m.push(Value{kind: KindArray, ref: &Array{Items: items, Tuple: ints[ip-1] == opTuple}}); err != nil {
+			if err := m.push(arrayValue(&Array{Items: items, Tuple: ints[ip-1] == opTuple})); err != nil {
 				return nil, err
 			}
 		case opJump:
@@ -891,7 +891,7 @@ func includes(hay, needle Value) (bool, error) {
 		}
 		return false, nil
 	case KindString:
-		return strings.Contains(hay.str, jsString(needle)), nil
+		return strings.Contains(hay.s(), jsString(needle)), nil
 	case KindNull:
 		return false, vmErrorf("Cannot read properties of null (reading 'includes')")
 	}
@@ -912,7 +912,7 @@ func typeofJS(v Value) string {
 
 func jsKeyString(v Value) string {
 	if v.kind == KindNumber {
-		return jsnum.Format(v.num)
+		return jsnum.Format(v.f())
 	}
 	return jsString(v)
 }

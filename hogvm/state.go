@@ -103,7 +103,7 @@ func roundTrip(v Value, found map[any]Value) Value {
 			return c
 		}
 		out := &Array{Items: make([]Value, len(a.Items))}
-		nv := Value{kind: KindArray, ref: out}
+		nv := arrayValue(out)
 		found[a] = nv
 		for i, it := range a.Items {
 			out.Items[i] = roundTrip(it, found)
@@ -256,10 +256,10 @@ func UnmarshalState(data []byte) (*State, error) {
 		p.chunks[name] = c
 	}
 	root := p.chunks["root"]
-	if root == nil || len(root.toks) == 0 || root.toks[0].kind != KindString || (root.toks[0].str != "_H" && root.toks[0].str != "_h") {
+	if root == nil || len(root.toks) == 0 || root.toks[0].kind != KindString || (root.toks[0].s() != "_H" && root.toks[0].s() != "_h") {
 		return nil, ErrInvalidBytecode
 	}
-	if root.toks[0].str == "_H" && len(root.ints) > 1 && root.ints[1] != notInt {
+	if root.toks[0].s() == "_H" && len(root.ints) > 1 && root.ints[1] != notInt {
 		p.version = int(root.ints[1])
 	}
 	m := newMachine(p, &Options{})

@@ -90,8 +90,8 @@ func init() {
 		}, 1, 1},
 		"jsonStringify": {func(m *machine, a []Value) (Value, error) {
 			indent := 0
-			if i := arg(a, 1); i.kind == KindNumber && i.num > 0 {
-				indent = int(math.Min(10, math.Floor(i.num)))
+			if i := arg(a, 1); i.kind == KindNumber && i.f() > 0 {
+				indent = int(math.Min(10, math.Floor(i.f())))
 			}
 			return String(jsonStringify(a[0], indent)), nil
 		}, 1, 2},
@@ -312,7 +312,7 @@ func init() {
 		"round": {func(m *machine, a []Value) (Value, error) { return Number(jsRound(toNumber(a[0]))), nil }, 1, 2},
 		"range": {stlRange, 1, 2},
 		"startsWith": {func(m *machine, a []Value) (Value, error) {
-			return Bool(a[0].kind == KindString && a[1].kind == KindString && strings.HasPrefix(a[0].str, a[1].str)), nil
+			return Bool(a[0].kind == KindString && a[1].kind == KindString && strings.HasPrefix(a[0].s(), a[1].s())), nil
 		}, 2, 2},
 		"substring": {stlSubstring, 2, 3},
 		"multiSearchAnyCaseInsensitive": {func(m *machine, a []Value) (Value, error) {
@@ -336,7 +336,7 @@ func stlConcat(m *machine, a []Value) (Value, error) {
 	var sb strings.Builder
 	n := 0
 	for _, v := range a {
-		n += len(v.str)
+		n += len(v.s())
 	}
 	sb.Grow(n)
 	for _, v := range a {
@@ -350,12 +350,12 @@ func stlConcat(m *machine, a []Value) (Value, error) {
 func stlToString(v Value) string {
 	switch v.kind {
 	case KindString:
-		return v.str
+		return v.s()
 	case KindDate:
 		d := v.AsDate()
 		return fmt.Sprintf("%d-%02d-%02d", d.Year, d.Month, d.Day)
 	case KindDateTime:
-		return isoDateTime(v.num, v.str)
+		return isoDateTime(v.f(), v.s())
 	}
 	return Print(v)
 }
@@ -387,7 +387,7 @@ func likeFn(ci, negate bool) stlFunc {
 func stlToInt(m *machine, a []Value) (Value, error) {
 	switch a[0].kind {
 	case KindDateTime:
-		return Number(math.Floor(a[0].num)), nil
+		return Number(math.Floor(a[0].f())), nil
 	case KindDate:
 		d := a[0].AsDate()
 		return Number(math.Floor(dateToSeconds(d.Year, d.Month, d.Day, "UTC") / 86400)), nil
@@ -402,7 +402,7 @@ func stlToInt(m *machine, a []Value) (Value, error) {
 func stlToFloat(m *machine, a []Value) (Value, error) {
 	switch a[0].kind {
 	case KindDateTime:
-		return Number(a[0].num), nil
+		return Number(a[0].f()), nil
 	case KindDate:
 		d := a[0].AsDate()
 		return Number(math.Floor(dateToSeconds(d.Year, d.Month, d.Day, "UTC") / 86400)), nil
@@ -417,7 +417,7 @@ func stlToFloat(m *machine, a []Value) (Value, error) {
 func stlLength(m *machine, a []Value) (Value, error) {
 	switch a[0].kind {
 	case KindString:
-		return Int(utf16Len(a[0].str)), nil
+		return Int(utf16Len(a[0].s())), nil
 	case KindArray:
 		return Int(len(a[0].AsArray().Items)), nil
 	}
@@ -435,7 +435,7 @@ func isEmpty(v Value) bool {
 	case KindNumber, KindBool:
 		return false
 	case KindString:
-		return v.str == ""
+		return v.s() == ""
 	}
 	return false
 }
@@ -447,7 +447,7 @@ func stringFn(method string, f func(string) string) stlFunc {
 		case KindNull:
 			return Null, nil
 		case KindString:
-			return String(f(a[0].str)), nil
+			return String(f(a[0].s())), nil
 		}
 		return Null, vmErrorf("args[0].%s is not a function", method)
 	}
@@ -472,7 +472,7 @@ func replaceFn(all bool) stlFunc {
 		if a[0].kind != KindString {
 			return Null, vmErrorf("args[0].replace is not a function")
 		}
-		s, pat, rep := a[0].str, jsString(a[1]), jsString(a[2])
+		s, pat, rep := a[0].s(), jsString(a[1]), jsString(a[2])
 		var sb strings.Builder
 		pos := 0
 		for {
@@ -543,7 +543,7 @@ func positionFn(ci bool) stlFunc {
 		if a[0].kind != KindString {
 			return Int(0), nil
 		}
-		s, needle := a[0].str, jsString(a[1])
+		s, needle := a[0].s(), jsString(a[1])
 		if ci {
 			s, needle = strings.ToLower(s), strings.ToLower(needle)
 		}
@@ -685,7 +685,7 @@ func typeOf(v Value) string {
 		}
 		return "object"
 	case KindNumber:
-		if v.num == math.Trunc(v.num) && !math.IsInf(v.num, 0) {
+		if v.f() == math.Trunc(v.f()) && !math.IsInf(v.f(), 0) {
 			return "integer"
 		}
 		return "float"
@@ -748,12 +748,12 @@ func stlSubstring(m *machine, a []Value) (Value, error) {
 	if a[0].kind != KindString {
 		return String(""), nil
 	}
-	s := a[0].str
+	s := a[0].s()
 	units := utf16Len(s)
 	startIdx := toNumber(a[1]) - 1
 	length := float64(units) - startIdx
 	if l := arg(a, 2); l.kind == KindNumber {
-		length = l.num
+		length = l.f()
 	}
 	if startIdx < 0 || length < 0 || startIdx != startIdx {
 		return String(""), nil

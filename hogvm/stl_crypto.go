@@ -85,11 +85,11 @@ func stlIsIPAddressInRange(m *machine, a []Value) (Value, error) {
 	if a[0].kind != KindString || a[1].kind != KindString {
 		return False, nil
 	}
-	addr, err := netip.ParseAddr(strings.TrimSpace(a[0].str))
+	addr, err := netip.ParseAddr(strings.TrimSpace(a[0].s()))
 	if err != nil {
 		return False, nil
 	}
-	prefix, err := netip.ParsePrefix(strings.TrimSpace(a[1].str))
+	prefix, err := netip.ParsePrefix(strings.TrimSpace(a[1].s()))
 	if err != nil {
 		return False, nil
 	}

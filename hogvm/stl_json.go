@@ -5,7 +5,7 @@ import "math"
 // jsonTarget parses obj when it is a JSON string (as the reference's JSON* helpers do).
 func jsonTarget(obj Value) (Value, bool) {
 	if obj.kind == KindString {
-		v, err := parseJSON(obj.str, false)
+		v, err := parseJSON(obj.s(), false)
 		if err != nil {
 			return Null, false
 		}
@@ -21,7 +21,7 @@ func (m *machine) readOnlyJSON(obj Value) (Value, bool) {
 	if obj.kind != KindString {
 		return obj, true
 	}
-	if e, ok := m.jsonCache[obj.str]; ok {
+	if e, ok := m.jsonCache[obj.s()]; ok {
 		return e.v, e.ok
 	}
 	v, ok := jsonTarget(obj)
@@ -29,7 +29,7 @@ func (m *machine) readOnlyJSON(obj Value) (Value, bool) {
 		m.jsonCache = map[string]parsedJSON{}
 	}
 	if len(m.jsonCache) < 64 {
-		m.jsonCache[obj.str] = parsedJSON{v, ok}
+		m.jsonCache[obj.s()] = parsedJSON{v, ok}
 	}
 	return v, ok
 }
@@ -67,7 +67,7 @@ func stlJSONHas(m *machine, a []Value) (Value, error) {
 		case KindArray:
 			if key.kind == KindNumber {
 				items := cur.AsArray().Items
-				k := key.num
+				k := key.f()
 				switch {
 				case k < 0:
 					if k < -float64(len(items)) {

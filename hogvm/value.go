@@ -1,7 +1,9 @@
 package hogvm
 
 import (
+	"math"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Kind is the dynamic type of a Value.
@@ -23,15 +25,39 @@ const (
 	KindDateTime
 )
 
-// Value is one Hog value. It is a small tagged struct passed by value; scalars
-// and strings need no allocation, containers are shared by reference.
+// Value is one Hog value: a 24-byte tagged struct passed by value. Numbers,
+// booleans and strings need no allocation (a string is its data pointer and
+// length); containers are shared by reference.
 type Value struct {
 	kind Kind
-	cost uint32  // memory cost of a stack slot (set by push, see cost.go)
-	num  float64 // number, bool (0/1), datetime seconds
-	str  string  // string, datetime zone
-	ref  any     // *Array, *Dict, *Closure, *Callable, *ErrorValue, *Date
+	cost uint32         // memory cost of a stack slot (set by push, see cost.go)
+	bits uint64         // float64 bits (number, bool 0/1, datetime seconds) or string length
+	p    unsafe.Pointer // string data, *Array, *Dict, *Closure, *Callable, *ErrorValue, *Date, or *string zone of a datetime
 }
+
+// f is the number of a number, bool or datetime value (0 otherwise).
+func (v Value) f() float64 {
+	if v.kind == KindString {
+		return 0
+	}
+	return math.Float64frombits(v.bits)
+}
+
+// s is the string of a string value, or the zone of a datetime ("" otherwise).
+func (v Value) s() string {
+	switch v.kind {
+	case KindString:
+		return unsafe.String((*byte)(v.p), int(v.bits))
+	case KindDateTime:
+		if v.p == nil {
+			return ""
+		}
+		return *(*string)(v.p)
+	}
+	return ""
+}
+
+func numberValue(f float64) Value { return Value{kind: KindNumber, bits: math.Float64bits(f)} }
 
 // Array is a Hog array or tuple: a mutable, shared list.
 type Array struct {
@@ -76,7 +102,7 @@ var Null = Value{}
 
 // True and False are the Hog booleans.
 var (
-	True  = Value{kind: KindBool, num: 1}
+	True  = Value{kind: KindBool, bits: math.Float64bits(1)}
 	False = Value{kind: KindBool}
 )
 
@@ -89,40 +115,46 @@ func Bool(b bool) Value {
 }
 
 // Number returns a Hog number (JavaScript float64 semantics).
-func Number(f float64) Value { return Value{kind: KindNumber, num: f} }
+func Number(f float64) Value { return numberValue(f) }
 
 // Int returns a Hog number holding an integer.
-func Int(i int) Value { return Value{kind: KindNumber, num: float64(i)} }
+func Int(i int) Value { return numberValue(float64(i)) }
 
 // String returns a Hog string.
-func String(s string) Value { return Value{kind: KindString, str: s} }
+func String(s string) Value {
+	return Value{kind: KindString, bits: uint64(len(s)), p: unsafe.Pointer(unsafe.StringData(s))}
+}
 
 // NewArray returns an array value owning items.
-func NewArray(items []Value) Value { return Value{kind: KindArray, ref: &Array{Items: items}} }
+func NewArray(items []Value) Value { return arrayValue(&Array{Items: items}) }
+
+func arrayValue(a *Array) Value { return Value{kind: KindArray, p: unsafe.Pointer(a)} }
 
 // NewTuple returns a tuple value owning items.
 func NewTuple(items []Value) Value {
-	return Value{kind: KindArray, ref: &Array{Items: items, Tuple: true}}
+	return arrayValue(&Array{Items: items, Tuple: true})
 }
 
 // NewDictValue wraps a dict.
-func NewDictValue(d *Dict) Value { return Value{kind: KindDict, ref: d} }
+func NewDictValue(d *Dict) Value { return Value{kind: KindDict, p: unsafe.Pointer(d)} }
 
 // NewError returns a Hog error value.
 func NewError(typ, message string, payload Value) Value {
-	return Value{kind: KindError, ref: &ErrorValue{Type: typ, Message: message, Payload: payload}}
+	return Value{kind: KindError, p: unsafe.Pointer(&ErrorValue{Type: typ, Message: message, Payload: payload})}
 }
 
 // NewDateTime returns a datetime at seconds since the epoch in the IANA zone.
 func NewDateTime(seconds float64, zone string) Value {
-	return Value{kind: KindDateTime, num: seconds, str: zone}
+	return Value{kind: KindDateTime, bits: math.Float64bits(seconds), p: unsafe.Pointer(&zone)}
 }
 
 // NewDate returns a date value.
-func NewDate(y, m, d int) Value { return Value{kind: KindDate, ref: &Date{Year: y, Month: m, Day: d}} }
+func NewDate(y, m, d int) Value {
+	return Value{kind: KindDate, p: unsafe.Pointer(&Date{Year: y, Month: m, Day: d})}
+}
 
-func closureValue(c *Closure) Value   { return Value{kind: KindClosure, ref: c} }
-func callableValue(c *Callable) Value { return Value{kind: KindCallable, ref: c} }
+func closureValue(c *Closure) Value   { return Value{kind: KindClosure, p: unsafe.Pointer(c)} }
+func callableValue(c *Callable) Value { return Value{kind: KindCallable, p: unsafe.Pointer(c)} }
 
 // Kind reports the value's type.
 func (v Value) Kind() Kind { return v.kind }
@@ -131,54 +163,65 @@ func (v Value) Kind() Kind { return v.kind }
 func (v Value) IsNull() bool { return v.kind == KindNull }
 
 // AsBool returns the boolean of a KindBool value.
-func (v Value) AsBool() bool { return v.num != 0 }
+func (v Value) AsBool() bool { return v.f() != 0 }
 
 // AsNumber returns the float of a KindNumber value.
-func (v Value) AsNumber() float64 { return v.num }
+func (v Value) AsNumber() float64 { return v.f() }
 
 // AsString returns the string of a KindString value.
-func (v Value) AsString() string { return v.str }
+func (v Value) AsString() string { return v.s() }
 
 // AsArray returns the array of a KindArray value, else nil.
 func (v Value) AsArray() *Array {
-	a, _ := v.ref.(*Array)
-	return a
+	if v.kind != KindArray {
+		return nil
+	}
+	return (*Array)(v.p)
 }
 
 // AsDict returns the dict of a KindDict value, else nil.
 func (v Value) AsDict() *Dict {
-	d, _ := v.ref.(*Dict)
-	return d
+	if v.kind != KindDict {
+		return nil
+	}
+	return (*Dict)(v.p)
 }
 
 // AsError returns the error of a KindError value, else nil.
 func (v Value) AsError() *ErrorValue {
-	e, _ := v.ref.(*ErrorValue)
-	return e
+	if v.kind != KindError {
+		return nil
+	}
+	return (*ErrorValue)(v.p)
 }
 
 // AsDate returns the date of a KindDate value, else nil.
 func (v Value) AsDate() *Date {
-	d, _ := v.ref.(*Date)
-	return d
+	if v.kind != KindDate {
+		return nil
+	}
+	return (*Date)(v.p)
 }
 
 // DateTime returns the seconds and zone of a KindDateTime value.
-func (v Value) DateTime() (float64, string) { return v.num, v.str }
+func (v Value) DateTime() (float64, string) { return v.f(), v.s() }
 
 func (v Value) closure() *Closure {
-	c, _ := v.ref.(*Closure)
-	return c
+	if v.kind != KindClosure {
+		return nil
+	}
+	return (*Closure)(v.p)
 }
 
 func (v Value) callable() *Callable {
-	c, _ := v.ref.(*Callable)
-	return c
+	if v.kind != KindCallable {
+		return nil
+	}
+	return (*Callable)(v.p)
 }
 
 func (v Value) isTuple() bool {
-	a, ok := v.ref.(*Array)
-	return ok && a.Tuple
+	return v.kind == KindArray && (*Array)(v.p).Tuple
 }
 
 // Dict is an insertion-ordered map with Hog keys (usually strings). Small dicts
@@ -246,13 +289,13 @@ func (d *Dict) Range(fn func(k, v Value) bool) {
 func (d *Dict) find(k Value) int {
 	if k.kind == KindString {
 		if d.index != nil {
-			if i, ok := d.index[k.str]; ok {
+			if i, ok := d.index[k.s()]; ok {
 				return i
 			}
 			return -1
 		}
 		for i := range d.entries {
-			if d.entries[i].key.kind == KindString && d.entries[i].key.str == k.str {
+			if d.entries[i].key.kind == KindString && d.entries[i].key.s() == k.s() {
 				return i
 			}
 		}
@@ -290,14 +333,14 @@ func (d *Dict) Set(k, v Value) {
 	d.entries = append(d.entries, entry{k, v})
 	if d.index != nil {
 		if k.kind == KindString {
-			d.index[k.str] = len(d.entries) - 1
+			d.index[k.s()] = len(d.entries) - 1
 		}
 	} else if len(d.entries) > dictIndexThreshold {
 		d.index = make(map[string]int, max(cap(d.entries), 2*len(d.entries)))
 		for i := range d.entries {
 			if key := d.entries[i].key; key.kind == KindString {
-				if _, dup := d.index[key.str]; !dup {
-					d.index[key.str] = i
+				if _, dup := d.index[key.s()]; !dup {
+					d.index[key.s()] = i
 				}
 			}
 		}
@@ -316,15 +359,15 @@ func sameValueZero(a, b Value) bool {
 	case KindNull:
 		return true
 	case KindBool:
-		return a.num == b.num
+		return a.f() == b.f()
 	case KindNumber:
-		return a.num == b.num || (a.num != a.num && b.num != b.num)
+		return a.f() == b.f() || (a.f() != a.f() && b.f() != b.f())
 	case KindString:
-		return a.str == b.str
+		return a.s() == b.s()
 	case KindDateTime:
 		return false // distinct objects in the reference
 	default:
-		return a.ref == b.ref
+		return a.p == b.p
 	}
 }
 
@@ -337,13 +380,13 @@ func strictEquals(a, b Value) bool {
 	case KindNull:
 		return true
 	case KindBool, KindNumber:
-		return a.num == b.num
+		return a.f() == b.f()
 	case KindString:
-		return a.str == b.str
+		return a.s() == b.s()
 	case KindDateTime:
 		return false
 	default:
-		return a.ref == b.ref
+		return a.p == b.p
 	}
 }
 

@@ -105,7 +105,7 @@ func newMachine(p *Program, opts *Options) *machine {
 // enterChunk skips the header when a frame starts at ip 0 of a chunk that has one.
 func (m *machine) enterChunk(f *frame) {
 	if f.ip == 0 && len(f.ch.toks) > 0 && f.ch.toks[0].kind == KindString {
-		switch f.ch.toks[0].str {
+		switch f.ch.toks[0].s() {
 		case "_H":
 			f.ip = 2
 		case "_h":
