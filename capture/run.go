@@ -171,6 +171,7 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		RerouteHistorical:      cfg.EnableHistoricalRerouting,
 		RerouteHistoricalAfter: time.Duration(cfg.HistoricalReroutingThresholdDays) * 24 * time.Hour,
 		Live:                   producer.Healthy,
+		ConcurrencyLimit:       cfg.ConcurrencyLimit,
 	}
 	if v1 != nil {
 		opts.V1 = v1

@@ -346,3 +346,27 @@ func TestKafkaDownAnswers503(t *testing.T) {
 		t.Fatalf("kafka down: %d %s", r.status, r.body)
 	}
 }
+
+func TestConcurrencyLimitQueues(t *testing.T) {
+	env := newEnv(t, envOpts{now: fixedClock, mutate: func(o *Options) { o.ConcurrencyLimit = 1 }})
+	done := make(chan int, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			r, err := http.Post(env.srv.URL+"/e", "application/json", strings.NewReader(`{"token":"t","event":"e","distinct_id":"d"}`))
+			if err != nil {
+				done <- 0
+				return
+			}
+			r.Body.Close()
+			done <- r.StatusCode
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if code := <-done; code != 200 {
+			t.Fatalf("request %d: status %d", i, code)
+		}
+	}
+	if n := len(env.consume(testTopics.Main, 8)); n != 8 {
+		t.Errorf("%d events", n)
+	}
+}

@@ -51,6 +51,9 @@ type Options struct {
 	RerouteHistoricalAfter time.Duration
 	// Readiness and liveness probes; nil means always healthy.
 	Live func() bool
+	// ConcurrencyLimit > 0 caps in-flight capture requests; the rest wait
+	// for a slot (CONCURRENCY_LIMIT, tower's ConcurrencyLimit layer).
+	ConcurrencyLimit int
 	// V1, when set, serves /i/v1/analytics/events (capture-v1 spec) in
 	// events mode; it handles its own methods and CORS.
 	V1 http.Handler
@@ -103,8 +106,22 @@ func (s *Server) Router(exportMetrics bool) http.Handler {
 		Middlewares:    []func(http.Handler) http.Handler{httpserver.CORS},
 	})
 	r.Method(http.MethodGet, "/", index)
+	var slots chan struct{}
+	if s.opts.ConcurrencyLimit > 0 {
+		slots = make(chan struct{}, s.opts.ConcurrencyLimit)
+	}
 	route := func(path string, limit int, h func(http.ResponseWriter, *http.Request, int)) {
-		fn := func(w http.ResponseWriter, r *http.Request) { h(w, r, limit) }
+		fn := func(w http.ResponseWriter, r *http.Request) {
+			if slots != nil {
+				select {
+				case slots <- struct{}{}:
+					defer func() { <-slots }()
+				case <-r.Context().Done():
+					return
+				}
+			}
+			h(w, r, limit)
+		}
 		for _, p := range []string{path, path + "/"} {
 			for _, m := range []string{http.MethodGet, http.MethodPost} {
 				r.MethodFunc(m, p, fn)
