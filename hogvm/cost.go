@@ -6,18 +6,25 @@ package hogvm
 //
 // The reference recomputes a container's cost on every push, which makes each
 // push O(size). Here every array and dict keeps the summed cost of its scalar
-// entries up to date as it is mutated, plus the positions of its nested
-// containers; measuring walks only the nested containers, so the result is the
-// reference's exact figure at a fraction of the work.
+// entries up to date as it is mutated, plus how many entries hold containers
+// and where the first one is; measuring adds the scalar sum and walks only the
+// nested containers, so the result is the reference's exact figure at a
+// fraction of the work.
 const costUnit = 8
 
 func strCost(s string) int { return costUnit + len(s) }
 
 // costIndex is what a container keeps to be measured quickly.
 type costIndex struct {
-	flat   int     // summed cost of the scalar keys and values
-	nested []int32 // entries holding a container key or value
-	ok     bool    // false until the container is first scanned
+	flat   int   // summed cost of the scalar keys and values
+	nested int32 // entries holding a container key or value
+	first  int32 // no entry before this one holds a container
+	ok     bool  // false until the container is first scanned
+}
+
+// holdsContainer reports whether a value's cost depends on other containers.
+func holdsContainer(v Value) bool {
+	return v.kind == KindArray || v.kind == KindDict || v.kind == KindError
 }
 
 // scalarCost reports the cost of v when it holds no containers.
@@ -99,34 +106,37 @@ func (w *costWalker) cost(v Value) int {
 	case KindArray:
 		a := v.AsArray()
 		a.scan()
-		if len(a.ci.nested) == 0 {
+		if a.ci.nested == 0 {
 			return costUnit + a.ci.flat // a flat container cannot be part of a cycle
 		}
 		if !w.enter(a) {
 			return costUnit
 		}
 		total := costUnit + a.ci.flat
-		for _, i := range a.ci.nested {
-			total += w.cost(a.Items[i])
+		for _, it := range a.Items[a.ci.first:] {
+			if holdsContainer(it) {
+				total += w.cost(it)
+			}
 		}
 		w.marks = w.marks[:len(w.marks)-1]
 		return total
 	case KindDict:
 		d := v.AsDict()
 		d.scan()
-		if len(d.ci.nested) == 0 {
+		if d.ci.nested == 0 {
 			return costUnit + d.ci.flat
 		}
 		if !w.enter(d) {
 			return costUnit
 		}
 		total := costUnit + d.ci.flat
-		for _, i := range d.ci.nested {
-			if _, ok := scalarCost(d.entries[i].key); !ok {
-				total += w.cost(d.entries[i].key)
+		for i := int(d.ci.first); i < len(d.entries); i++ {
+			e := &d.entries[i]
+			if holdsContainer(e.key) {
+				total += w.cost(e.key)
 			}
-			if _, ok := scalarCost(d.entries[i].val); !ok {
-				total += w.cost(d.entries[i].val)
+			if holdsContainer(e.val) {
+				total += w.cost(e.val)
 			}
 		}
 		w.marks = w.marks[:len(w.marks)-1]
@@ -171,8 +181,15 @@ func (ci *costIndex) add(i int32, k, v Value, noKey bool) {
 		nested = true
 	}
 	if nested {
-		ci.nested = append(ci.nested, i)
+		ci.addNested(i)
 	}
+}
+
+func (ci *costIndex) addNested(i int32) {
+	if ci.nested == 0 || i < ci.first {
+		ci.first = i
+	}
+	ci.nested++
 }
 
 // replace accounts for entry i's value changing from old to new.
@@ -189,17 +206,12 @@ func (ci *costIndex) replace(i int32, key, old, new Value) {
 	case oldScalar:
 		ci.flat -= oc
 		if keyScalar {
-			ci.nested = append(ci.nested, i)
+			ci.addNested(i)
 		}
 	case newScalar:
 		ci.flat += nc
 		if keyScalar {
-			for j, x := range ci.nested {
-				if x == i {
-					ci.nested = append(ci.nested[:j], ci.nested[j+1:]...)
-					break
-				}
-			}
+			ci.nested--
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"math"
 	"regexp"
-	"slices"
 	"strconv"
 )
 
@@ -220,7 +219,7 @@ func deepCopy(v Value) Value {
 			out.index = maps.Clone(d.index)
 		}
 		if d.ci.ok {
-			out.ci = costIndex{flat: d.ci.flat, nested: slices.Clone(d.ci.nested), ok: true}
+			out.ci = d.ci
 		}
 		return NewDictValue(out)
 	}
