@@ -578,41 +578,46 @@ func (w *jsonWriter) object(keys, vals []Value, depth int) {
 func writeJSONString(sb *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
 	sb.WriteByte('"')
+	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"':
-				sb.WriteString(`\"`)
-			case c == '\\':
-				sb.WriteString(`\\`)
-			case c == '\n':
-				sb.WriteString(`\n`)
-			case c == '\r':
-				sb.WriteString(`\r`)
-			case c == '\t':
-				sb.WriteString(`\t`)
-			case c == '\b':
-				sb.WriteString(`\b`)
-			case c == '\f':
-				sb.WriteString(`\f`)
-			case c < 0x20:
-				sb.WriteString(`\u00`)
-				sb.WriteByte(hex[c>>4])
-				sb.WriteByte(hex[c&0xf])
-			default:
-				sb.WriteByte(c)
-			}
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			sb.WriteString(`\ufffd`)
-		} else {
-			sb.WriteString(s[i : i+size])
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
 		}
-		i += size
+		sb.WriteString(s[start:i])
+		switch {
+		case c == '"':
+			sb.WriteString(`\"`)
+		case c == '\\':
+			sb.WriteString(`\\`)
+		case c == '\n':
+			sb.WriteString(`\n`)
+		case c == '\r':
+			sb.WriteString(`\r`)
+		case c == '\t':
+			sb.WriteString(`\t`)
+		case c == '\b':
+			sb.WriteString(`\b`)
+		case c == '\f':
+			sb.WriteString(`\f`)
+		case c < 0x20:
+			sb.WriteString(`\u00`)
+			sb.WriteByte(hex[c>>4])
+			sb.WriteByte(hex[c&0xf])
+		default: // invalid UTF-8 byte
+			sb.WriteString(`\ufffd`)
+		}
+		i++
+		start = i
 	}
+	sb.WriteString(s[start:])
 	sb.WriteByte('"')
 }

@@ -165,32 +165,41 @@ func (p *printer) callable(c *Callable) {
 
 func writeEscaped(sb *strings.Builder, s string, quote byte) {
 	sb.WriteByte(quote)
+	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		var esc string
 		switch c {
 		case '\b':
-			sb.WriteString(`\b`)
+			esc = `\b`
 		case '\f':
-			sb.WriteString(`\f`)
+			esc = `\f`
 		case '\r':
-			sb.WriteString(`\r`)
+			esc = `\r`
 		case '\n':
-			sb.WriteString(`\n`)
+			esc = `\n`
 		case '\t':
-			sb.WriteString(`\t`)
+			esc = `\t`
 		case 0:
-			sb.WriteString(`\0`)
+			esc = `\0`
 		case '\v':
-			sb.WriteString(`\v`)
+			esc = `\v`
 		case '\\':
-			sb.WriteString(`\\`)
+			esc = `\\`
 		case quote:
-			sb.WriteByte('\\')
-			sb.WriteByte(quote)
+			if quote == '\'' {
+				esc = `\'`
+			} else {
+				esc = "\\`"
+			}
 		default:
-			sb.WriteByte(c)
+			continue
 		}
+		sb.WriteString(s[start:i])
+		sb.WriteString(esc)
+		start = i + 1
 	}
+	sb.WriteString(s[start:])
 	sb.WriteByte(quote)
 }
 
