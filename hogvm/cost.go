@@ -19,6 +19,7 @@ type costIndex struct {
 	flat   int   // summed cost of the scalar keys and values
 	nested int32 // entries holding a container key or value
 	first  int32 // no entry before this one holds a container
+	last   int32 // nor after this one
 	ok     bool  // false until the container is first scanned
 }
 
@@ -113,7 +114,7 @@ func (w *costWalker) cost(v Value) int {
 			return costUnit
 		}
 		total := costUnit + a.ci.flat
-		for _, it := range a.Items[a.ci.first:] {
+		for _, it := range a.Items[a.ci.first : a.ci.last+1] {
 			if holdsContainer(it) {
 				total += w.cost(it)
 			}
@@ -130,7 +131,7 @@ func (w *costWalker) cost(v Value) int {
 			return costUnit
 		}
 		total := costUnit + d.ci.flat
-		for i := int(d.ci.first); i < len(d.entries); i++ {
+		for i := int(d.ci.first); i <= int(d.ci.last); i++ {
 			e := &d.entries[i]
 			if holdsContainer(e.key) {
 				total += w.cost(e.key)
@@ -186,9 +187,11 @@ func (ci *costIndex) add(i int32, k, v Value, noKey bool) {
 }
 
 func (ci *costIndex) addNested(i int32) {
-	if ci.nested == 0 || i < ci.first {
-		ci.first = i
+	if ci.nested == 0 {
+		ci.first, ci.last = i, i
 	}
+	ci.first = min(ci.first, i)
+	ci.last = max(ci.last, i)
 	ci.nested++
 }
 
