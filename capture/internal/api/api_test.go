@@ -55,16 +55,19 @@ func TestCapturesOneEvent(t *testing.T) {
 	wantHeaders := map[string]string{
 		"token": "phc_tok", "distinct_id": "user1", "event": "$pageview",
 		"timestamp": strconv.FormatInt(time.Date(2025, 7, 1, 11, 0, 0, 0, time.UTC).UnixMilli(), 10),
-		"uuid":      v["uuid"].(string), "now": "2025-07-01T12:00:00Z", "session_id": "s1",
-		"historical_migration": "false",
+		"uuid":      v["uuid"].(string), "now": "2025-07-01T12:00:00Z",
 	}
 	for k, want := range wantHeaders {
 		if got, ok := header(r, k); !ok || got != want {
 			t.Errorf("header %s = %q, want %q", k, got, want)
 		}
 	}
-	if _, ok := header(r, "force_disable_person_processing"); ok {
-		t.Error("force_disable_person_processing should be null")
+	// Like the reference's to_headers: null unless set (session_id is only
+	// filled for replay).
+	for _, k := range []string{"force_disable_person_processing", "historical_migration", "session_id"} {
+		if v, ok := header(r, k); ok {
+			t.Errorf("header %s = %q, want null", k, v)
+		}
 	}
 	data := decodeData(t, v)
 	if data["uuid"] != nil {

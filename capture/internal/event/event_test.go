@@ -201,8 +201,8 @@ func TestProcessHistoricalAndClassification(t *testing.T) {
 	if out[0].DataType != AnalyticsHistorical || !out[0].Event.HistoricalMigration {
 		t.Errorf("historical: %v %v", out[0].DataType, out[0].Event.HistoricalMigration)
 	}
-	if out[1].DataType != ExceptionMain {
-		t.Errorf("$exception: %v", out[1].DataType)
+	if out[1].DataType != ExceptionMain || out[1].Event.HistoricalMigration {
+		t.Errorf("$exception: %v historical_migration=%v", out[1].DataType, out[1].Event.HistoricalMigration)
 	}
 	if !out[0].Event.Timestamp.Equal(mustTime("2023-04-24T06:34:00Z")) {
 		t.Errorf("timestamp %v", out[0].Event.Timestamp)
@@ -214,8 +214,8 @@ func TestProcessHistoricalAndClassification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out[0].DataType != AnalyticsHistorical || out[0].RerouteReason != "timestamp" {
-		t.Errorf("reroute: %v %q", out[0].DataType, out[0].RerouteReason)
+	if out[0].DataType != AnalyticsHistorical || out[0].RerouteReason != "timestamp" || !out[0].Event.HistoricalMigration {
+		t.Errorf("reroute: %v %q historical_migration=%v", out[0].DataType, out[0].RerouteReason, out[0].Event.HistoricalMigration)
 	}
 	if out[0].Event.IP != "127.0.0.1" {
 		t.Errorf("capture_internal ip = %q", out[0].Event.IP)

@@ -57,7 +57,9 @@ type Processed struct {
 	DataType DataType
 	// RerouteReason is "timestamp" when rerouted to historical by age.
 	RerouteReason string
-	// SessionID is properties.$session_id when a string (restrictions filter on it).
+	// SessionID is properties.$session_id when a string. Restrictions filter
+	// on it; the analytics Kafka headers leave session_id null, as the
+	// reference does.
 	SessionID string
 }
 
@@ -153,7 +155,8 @@ func processOne(ctx *Context, ev *payload.RawEvent, p *Processed, buf []byte) ([
 		Event:               ev.Event,
 		Timestamp:           ts,
 		IsCookielessMode:    cookieless,
-		HistoricalMigration: ctx.HistoricalMigration,
+		// True for historical batches and for events rerouted by age.
+		HistoricalMigration: dt == AnalyticsHistorical,
 	}
 	if !ctx.SentAt.IsZero() {
 		sa := ctx.SentAt

@@ -47,10 +47,6 @@ func (p *Policies) Apply(processed []event.Processed) []sink.Message {
 			reroutedHistorical.WithLabelValues(pe.RerouteReason).Inc()
 		}
 		m := sink.Message{Event: pe.Event, DataType: pe.DataType}
-		if pe.SessionID != "" {
-			sid := pe.SessionID
-			m.Event.SessionID = &sid
-		}
 		if p == nil {
 			msgs = append(msgs, m)
 			continue
@@ -59,7 +55,10 @@ func (p *Policies) Apply(processed []event.Processed) []sink.Message {
 			sink.Dropped.WithLabelValues("token_dropper").Inc()
 			continue
 		}
-		if p.Restrictions != nil {
+		// Restrictions are scoped to the analytics pipeline: exceptions,
+		// heatmaps and warnings have their own consumers and scopes.
+		analytics := m.DataType == event.AnalyticsMain || m.DataType == event.AnalyticsHistorical
+		if p.Restrictions != nil && analytics {
 			eff := p.Restrictions.Check(m.Event.Token, PipelineAnalytics, Subject{
 				DistinctID: m.Event.DistinctID,
 				SessionID:  pe.SessionID,

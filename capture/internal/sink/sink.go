@@ -6,6 +6,7 @@ package sink
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -63,6 +64,10 @@ var (
 	Dropped = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "capture_events_dropped_total", Help: "Events dropped, by cause.",
 	}, []string{"cause"})
+	reroutedDLQ = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "capture_events_rerouted_dlq", Help: "Events sent to the DLQ topic by a restriction.",
+		ConstLabels: prometheus.Labels{"reason": "event_restriction"},
+	})
 	batchSize = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name:    "capture_event_batch_size",
 		Help:    "Events per produced request.",
@@ -136,14 +141,19 @@ func sessionID(e *types.CapturedEvent) string {
 	return ""
 }
 
-// Record builds the Kafka record of m.
-func (t Topics) Record(m *Message, value []byte) *kgo.Record {
+// Record builds the Kafka record of m. Headers are the CapturedEvent's
+// (historical_migration only when true), force_disable_person_processing
+// when person processing is off, and the DLQ set on the DLQ lane.
+func (t Topics) Record(m *Message, value []byte, now time.Time) *kgo.Record {
 	topic, key, disablePersons := t.Route(m)
 	h := m.Event.ToHeaders()
-	hist := topic == t.Historical
-	h.HistoricalMigration = &hist
 	if disablePersons {
 		h.ForceDisablePersonProcessing = &disablePersons
+	}
+	if m.RedirectDLQ && m.DataType != event.SnapshotMain {
+		reason, step, ts := "event_restriction", "capture", now.UTC().Format("2006-01-02T15:04:05.000Z")
+		h.DLQReason, h.DLQStep, h.DLQTimestamp = &reason, &step, &ts
+		reroutedDLQ.Inc()
 	}
 	return &kgo.Record{Topic: topic, Key: key, Value: value, Headers: h.ToKafka()}
 }
@@ -159,6 +169,7 @@ func (k *Kafka) Send(ctx context.Context, msgs []Message) error {
 	// The client may hang up; what was enqueued must still get its answer.
 	ctx = context.WithoutCancel(ctx)
 	recs := make([]*kgo.Record, len(msgs))
+	now := time.Now()
 	size := 0
 	for i := range msgs {
 		size += len(msgs[i].Event.Data) + 256
@@ -167,7 +178,7 @@ func (k *Kafka) Send(ctx context.Context, msgs []Message) error {
 	for i := range msgs {
 		start := len(buf)
 		buf = msgs[i].Event.AppendJSON(buf)
-		recs[i] = k.topics.Record(&msgs[i], buf[start:len(buf):len(buf)])
+		recs[i] = k.topics.Record(&msgs[i], buf[start:len(buf):len(buf)], now)
 	}
 	batchSize.Observe(float64(len(msgs)))
 	return k.produce(ctx, recs)

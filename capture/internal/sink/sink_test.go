@@ -2,6 +2,7 @@ package sink
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hoggo/capture/internal/event"
 	"github.com/hoggo/common/kafka"
@@ -45,14 +46,24 @@ func TestRoutePrecedence(t *testing.T) {
 		if topic != c.topic || k != c.key || persons != c.persons {
 			t.Errorf("%s: got %s %q %v, want %s %q %v", c.name, topic, k, persons, c.topic, c.key, c.persons)
 		}
-		rec := topics.Record(&c.m, []byte("{}"))
+		rec := topics.Record(&c.m, []byte("{}"), time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC))
 		fdpp, ok := kafka.HeaderValue(rec.Headers, "force_disable_person_processing")
 		if c.persons != (ok && fdpp == "true") {
 			t.Errorf("%s: fdpp header %q %v", c.name, fdpp, ok)
 		}
-		if hist, _ := kafka.HeaderValue(rec.Headers, "historical_migration"); hist != map[bool]string{true: "true", false: "false"}[topic == "historical"] {
-			t.Errorf("%s: historical_migration header %q", c.name, hist)
+		if _, ok := kafka.HeaderValue(rec.Headers, "historical_migration"); ok {
+			t.Errorf("%s: historical_migration header set for a non-historical event", c.name)
 		}
+		reason, _ := kafka.HeaderValue(rec.Headers, "dlq_reason")
+		step, _ := kafka.HeaderValue(rec.Headers, "dlq_step")
+		ts, _ := kafka.HeaderValue(rec.Headers, "dlq_timestamp")
+		if topic == "dlq" != (reason == "event_restriction" && step == "capture" && ts == "2025-01-02T03:04:05.006Z") {
+			t.Errorf("%s: dlq headers %q %q %q", c.name, reason, step, ts)
+		}
+	}
+	hist := Message{DataType: event.AnalyticsHistorical, Event: types.CapturedEvent{Token: "t", DistinctID: "d", HistoricalMigration: true}}
+	if h, _ := kafka.HeaderValue(topics.Record(&hist, nil, time.Now()).Headers, "historical_migration"); h != "true" {
+		t.Errorf("historical header %q", h)
 	}
 	cookieless := Message{DataType: event.AnalyticsMain, Event: types.CapturedEvent{Token: "t", DistinctID: "d", IP: "9.9.9.9", IsCookielessMode: true}}
 	if _, key, _ := topics.Route(&cookieless); string(key) != "t:9.9.9.9" {
