@@ -147,14 +147,14 @@ func processOne(ctx *Context, ev *payload.RawEvent, p *Processed, buf []byte) ([
 		p.SessionID = sid
 	}
 	p.Event = types.CapturedEvent{
-		UUID:                id,
-		DistinctID:          distinctID,
-		IP:                  ip,
-		Now:                 ctx.NowString,
-		Token:               ctx.Token,
-		Event:               ev.Event,
-		Timestamp:           ts,
-		IsCookielessMode:    cookieless,
+		UUID:             id,
+		DistinctID:       distinctID,
+		IP:               ip,
+		Now:              ctx.NowString,
+		Token:            ctx.Token,
+		Event:            ev.Event,
+		Timestamp:        ts,
+		IsCookielessMode: cookieless,
 		// True for historical batches and for events rerouted by age.
 		HistoricalMigration: dt == AnalyticsHistorical,
 	}
