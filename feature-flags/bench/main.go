@@ -28,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -63,7 +64,10 @@ func main() {
 		if redisURL == "" {
 			redisURL = "redis://127.0.0.1:6379/0"
 		}
-		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+		// slog.SetDefault would also silence the log package used below.
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		slog.SetDefault(quiet)
+		log.SetOutput(os.Stderr)
 		cfg := flags.Config{ReadDatabaseURL: dbURL, WriteDatabaseURL: dbURL, RedisURL: redisURL, MaxPGConnections: 10,
 			NonPersonsReaderStmtMS: 5000, PersonsReaderStmtMS: 5000, WriterStmtMS: 10000, IdleTimeoutSecs: 300,
 			BillingLimiterTTLSecs: 5, DefinitionsCacheSecs: 5, MaxConcurrency: 1000}
@@ -99,7 +103,9 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+	cpuBefore := processCPU()
 	lat, errs := run(client, base, bodies, *rate, *duration)
+	cpuUsed := processCPU() - cpuBefore
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -112,6 +118,9 @@ func main() {
 	}
 	fmt.Printf("requests=%d errors=%d achieved=%.0f req/s p50=%v p90=%v p99=%v p99.9=%v max=%v\n",
 		len(lat), errs, float64(len(lat))/duration.Seconds(), pct(0.5), pct(0.9), pct(0.99), pct(0.999), pct(1))
+	if total := len(lat) + errs; total > 0 && *target == "" {
+		fmt.Printf("this process (service + load generator) used %v CPU, %v per request\n", cpuUsed.Round(time.Millisecond), (cpuUsed / time.Duration(total)).Round(time.Microsecond))
+	}
 }
 
 type errBox struct {
@@ -120,6 +129,15 @@ type errBox struct {
 }
 
 var firstErr atomic.Pointer[errBox]
+
+// processCPU is the user+system CPU time of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // run sends requests open-loop on a fixed schedule and returns latencies
 // measured from each request's scheduled start.

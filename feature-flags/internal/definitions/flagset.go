@@ -33,7 +33,9 @@ type FlagSet struct {
 	depTarget map[*matching.Filter]int
 	// StaticCohortIDs lists the ids of static cohorts in Cohorts.
 	StaticCohortIDs []int
-	needs           []Needs
+	// Slots is the number of distinct property filters (Filter.Slot values).
+	Slots int
+	needs []Needs
 }
 
 // NewFlagSet prepares flags and cohorts for evaluation.
@@ -87,6 +89,7 @@ func NewFlagSet(flags []*Flag, cohortList []*cohorts.Cohort) *FlagSet {
 	}
 	s.order()
 	s.analyse()
+	s.intern()
 	return s
 }
 
@@ -232,4 +235,27 @@ func (s *FlagSet) analyse() {
 			}
 		}
 	}
+}
+
+// intern numbers identical property filters (same JSON) across the set, so
+// evaluation can match each distinct filter once per request.
+func (s *FlagSet) intern() {
+	slots := map[string]int{}
+	for _, f := range s.Flags {
+		for ci := range f.Filters.Groups {
+			for _, p := range f.Filters.Groups[ci].Properties {
+				if p.Type == "cohort" || p.Type == "flag" || len(p.Raw) == 0 {
+					continue
+				}
+				k := string(p.Raw)
+				slot, ok := slots[k]
+				if !ok {
+					slot = len(slots) + 1
+					slots[k] = slot
+				}
+				p.Slot = slot
+			}
+		}
+	}
+	s.Slots = len(slots)
 }

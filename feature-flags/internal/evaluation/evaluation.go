@@ -74,7 +74,7 @@ type Options struct {
 // indexed like set.Flags; entries for flags that were not evaluated (inactive,
 // deleted, excluded, not requested) have a nil Flag.
 func Evaluate(set *definitions.FlagSet, s *Subject, opt Options) []Result {
-	e := evaluator{set: set, s: s, results: make([]Result, len(set.Flags))}
+	e := evaluator{set: set, s: s, results: make([]Result, len(set.Flags)), memo: make([]uint8, set.Slots+1)}
 	e.cohorts = cohorts.Evaluator{
 		Cohorts:    set.Cohorts,
 		Static:     func(id int) bool { return s.StaticCohorts[id] },
@@ -114,6 +114,9 @@ type evaluator struct {
 	// identifier: conditions of a flag usually share it.
 	rolloutKey, rolloutID string
 	rolloutHash           float64
+	// memo caches person-filter results by Filter.Slot: 0 unknown, 1 no
+	// match, 2 match.
+	memo []uint8
 }
 
 func (e *evaluator) rolloutBucket(flagKey, id string) float64 {
@@ -335,7 +338,7 @@ func (e *evaluator) condition(f *definitions.Flag, c *definitions.Condition, agg
 			}
 			continue
 		}
-		if !p.Match(e.properties(p, agg), e.s.TZ) {
+		if !e.matchFilter(p, agg) {
 			return kNoConditionMatch, nil
 		}
 	}
@@ -367,6 +370,27 @@ func (e *evaluator) condition(f *definitions.Flag, c *definitions.Condition, agg
 		return kConditionMatch, nil
 	}
 	return kOutOfRolloutBound, nil
+}
+
+// matchFilter matches a property filter, remembering results of filters on
+// person properties (identical filters recur across a project's flags).
+func (e *evaluator) matchFilter(p *matching.Filter, agg *int) bool {
+	person := p.Type == "person" || (agg == nil && p.Type != "group" && p.Type != "person_metadata")
+	if !person || p.Slot <= 0 || p.Slot >= len(e.memo) {
+		return p.Match(e.properties(p, agg), e.s.TZ)
+	}
+	switch e.memo[p.Slot] {
+	case 1:
+		return false
+	case 2:
+		return true
+	}
+	ok := p.Match(e.s.Person, e.s.TZ)
+	e.memo[p.Slot] = 1
+	if ok {
+		e.memo[p.Slot] = 2
+	}
+	return ok
 }
 
 func (e *evaluator) properties(p *matching.Filter, agg *int) map[string]any {

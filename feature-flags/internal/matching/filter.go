@@ -105,6 +105,10 @@ type Filter struct {
 	// DependencyChain is set on flag filters in the local-evaluation feed.
 	DependencyChain []string
 	Raw             json.RawMessage
+	// Slot, when > 0, numbers the filter among identical filters of a flag
+	// set (see definitions.FlagSet) so one request matches each distinct
+	// person filter once.
+	Slot int
 
 	valueString string
 	valueLower  string
