@@ -9,8 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/caarlos0/env/v11"
-
+	"github.com/hoggo/common/config"
 	"github.com/hoggo/common/kafka"
 )
 
@@ -86,8 +85,8 @@ const (
 
 // LoadConfig reads Config from the environment.
 func LoadConfig() (Config, error) {
-	var cfg Config
-	if err := env.Parse(&cfg); err != nil {
+	cfg, err := config.Parse[Config]()
+	if err != nil {
 		return cfg, fmt.Errorf("capture config: %w", err)
 	}
 	if name := cfg.v1SinkName(); name != "" {
@@ -105,8 +104,8 @@ func LoadConfig() (Config, error) {
 
 // DefaultConfig returns the configuration an empty environment yields.
 func DefaultConfig() Config {
-	var cfg Config
-	if err := env.ParseWithOptions(&cfg, env.Options{Environment: map[string]string{}}); err != nil {
+	cfg, err := config.ParseFrom[Config](map[string]string{})
+	if err != nil {
 		panic(fmt.Sprintf("default capture config: %v", err)) // tags are static
 	}
 	return cfg

@@ -209,3 +209,23 @@ func TestRunServesProbesAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRecordingsMode serves /s through Run and writes the replay topic.
+func TestRunRecordingsMode(t *testing.T) {
+	cluster := kafkatest.New(t, "session_recording_snapshot_item_events", "session_recording_snapshot_item_overflow")
+	url := startCapture(t, cluster, func(c *capture.Config) { c.CaptureMode = "recordings" })
+	body := `[{"event":"$snapshot","properties":{"token":"phc_r","distinct_id":"u","$session_id":"s-42","$window_id":"w","$snapshot_data":[{"type":3}]}}]`
+	resp, err := http.Post(url+"/s/?compression=none", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/s: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if r, _ := http.Post(url+"/e", "application/json", strings.NewReader(body)); r == nil || r.StatusCode != 404 {
+		t.Errorf("/e in recordings mode should be 404")
+	}
+	got := readEvents(t, cluster, "session_recording_snapshot_item_events", 1)
+	rec := got["$snapshot_items"]
+	if string(rec.rec.Key) != "s-42" || rec.msg["distinct_id"] != "u" || headerValue(rec.rec, "session_id") != "s-42" {
+		t.Errorf("replay message: key %q %v", rec.rec.Key, rec.msg)
+	}
+}
