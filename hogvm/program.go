@@ -75,12 +75,16 @@ const notInt = math.MinInt64
 // opNullToken marks a JSON null in opcode position (a no-op in the reference).
 const opNullToken = 0
 
+// opInvalid marks a token that is not an opcode.
+const opInvalid = 255
+
 // chunk is one decoded token array: the root program, an imported module or a
 // bytecode-implemented STL function.
 type chunk struct {
 	name    string
 	toks    []Value // every token as a Hog value
 	ints    []int64 // every token as an integer, notInt when it is not one
+	ops     []uint8 // every token as an opcode: 0 for a JSON null (a no-op), opInvalid when not an opcode
 	raw     json.RawMessage
 	globals *Dict
 }
@@ -165,9 +169,15 @@ func decodeChunk(name string, data json.RawMessage) (*chunk, error) {
 }
 
 func newChunk(name string, toks []Value) *chunk {
-	c := &chunk{name: name, toks: toks, ints: make([]int64, len(toks))}
+	c := &chunk{name: name, toks: toks, ints: make([]int64, len(toks)), ops: make([]uint8, len(toks))}
 	for i, t := range toks {
 		c.ints[i] = tokenInt(t)
+		c.ops[i] = opInvalid
+		if t.kind == KindNull {
+			c.ops[i] = opNullToken
+		} else if n := c.ints[i]; t.kind == KindNumber && n >= opGetGlobal && n <= opCloseUpvalue {
+			c.ops[i] = uint8(n)
+		}
 		c.toks[i].cost = uint32(min(valueCost(t), math.MaxUint32)) // constants are pushed with their cost
 	}
 	return c

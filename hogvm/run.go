@@ -50,7 +50,7 @@ func (m *machine) run() (*Result, error) {
 		if ip < 0 {
 			return nil, vmErrorf("Unexpected node while running bytecode in chunk %q: undefined", ch.name)
 		}
-		switch ints[ip] {
+		switch ch.ops[ip] {
 		case opNullToken:
 		case opString, opInteger, opFloat:
 			if ip >= len(ints)-1 {
@@ -522,10 +522,9 @@ func (m *machine) run() (*Result, error) {
 				if isLocal != 0 {
 					ups[i] = m.captureUpvalue(fr.stackStart + int(index)).id
 				} else {
-					if fr.closure == nil || index < 0 || index >= int64(len(fr.closure.Upvalues)) {
-						return nil, vmErrorf("Invalid upvalue index: %d", index)
-					}
-					ups[i] = fr.closure.Upvalues[index]
+					if fr.closure != nil && index >= 0 && index < int64(len(fr.closure.Upvalues)) {
+						ups[i] = fr.closure.Upvalues[index]
+					} // else id 0: the reference stores undefined and fails on use
 				}
 			}
 			if err := m.push(closureValue(&Closure{Callable: callable, Upvalues: ups})); err != nil {
@@ -895,7 +894,7 @@ func includes(hay, needle Value) (bool, error) {
 	case KindNull:
 		return false, vmErrorf("Cannot read properties of null (reading 'includes')")
 	}
-	return false, vmErrorf("%s.includes is not a function", typeofJS(hay))
+	return false, vmErrorf("popStack(...).includes is not a function")
 }
 
 func typeofJS(v Value) string {

@@ -251,12 +251,15 @@ func (m *machine) captureUpvalue(location int) *upvalue {
 }
 
 func (m *machine) upvalueAt(c *Closure, index int64) (*upvalue, error) {
-	if c == nil || index < 0 || index >= int64(len(c.Upvalues)) {
+	if c == nil || index >= int64(len(c.Upvalues)) {
 		return nil, vmErrorf("Invalid upvalue index: %d", index)
+	}
+	if index < 0 {
+		return nil, vmErrorf("Invalid upvalue: undefined")
 	}
 	id := c.Upvalues[index]
 	if id < 1 || id > len(m.upByID) {
-		return nil, vmErrorf("Invalid upvalue: %d", id)
+		return nil, vmErrorf("Invalid upvalue: undefined")
 	}
 	return m.upByID[id-1], nil
 }
