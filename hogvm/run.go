@@ -839,7 +839,7 @@ func (m *machine) run() (*Result, error) {
 				return nil, err
 			}
 			fr = &m.calls[len(m.calls)-1]
-			ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
+			ch, ints, toks = fr.ch, fr.ch.ints, fr.ch.toks
 			ip = t.catchIP
 			continue
 		default:
