@@ -119,7 +119,8 @@ func parseHeaders(h http.Header, receivedAt time.Time) (*requestContext, *Error)
 		return nil, errInvalidHeader("posthog-attempt must be a positive integer: %q", att)
 	}
 	ts := h.Get(headerRequestTimestamp)
-	if ctx.clientTimestamp, err = time.Parse(time.RFC3339Nano, strings.TrimSpace(ts)); err != nil {
+	var ok bool
+	if ctx.clientTimestamp, ok = parseRFC3339(strings.TrimSpace(ts)); !ok {
 		return nil, errInvalidHeader("posthog-request-timestamp is not RFC 3339: %q", ts)
 	}
 	ctx.clientTimestamp = ctx.clientTimestamp.UTC()

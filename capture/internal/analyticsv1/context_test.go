@@ -189,3 +189,20 @@ func TestParseSdkInfo(t *testing.T) {
 		t.Errorf("%v %+v", e, ctx)
 	}
 }
+
+func TestParseRFC3339(t *testing.T) {
+	for _, s := range []string{"2026-03-19T14:30:00Z", "2026-03-19t14:30:00.123456789z", "2026-03-19T14:30:00+05:30", "2026-03-19T14:30:00.1-00:00"} {
+		if _, ok := parseRFC3339(s); !ok {
+			t.Errorf("%q rejected", s)
+		}
+	}
+	for _, s := range []string{"", "2026-03-19", "2026-03-19 14:30:00Z", "2026-03-19T4:30:00Z", "2026-03-19T14:30:00,123Z",
+		"2026-03-19T14:30:00", "2026-03-19T14:30:00.Z", "2026-03-19T14:30:00+0530", "2026-13-19T14:30:00Z", "0000-01-01T0:00:00Z"} {
+		if _, ok := parseRFC3339(s); ok {
+			t.Errorf("%q accepted", s)
+		}
+	}
+	if got := inRange(time.Date(-1, 12, 31, 0, 0, 0, 0, time.UTC)); !got.Equal(time.Unix(0, 0)) {
+		t.Errorf("year -1: %v", got)
+	}
+}

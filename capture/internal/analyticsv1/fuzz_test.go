@@ -1,9 +1,12 @@
 package analyticsv1
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"testing"
 	"time"
 
@@ -48,8 +51,16 @@ func FuzzDecodeBatch(f *testing.F) {
 		clientTimestamp: testNow.Add(time.Second), serverReceivedAt: testNow}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		b, err := DecodeBatch(body)
+		std, stdErr := decodeBatchStd(body)
 		if err != nil {
 			return
+		}
+		// The one-pass decoder is never more lenient than encoding/json.
+		if stdErr != nil {
+			t.Fatalf("accepted what encoding/json rejects (%v): %q", stdErr, body)
+		}
+		if !hasCaseVariantKey(body) && !reflect.DeepEqual(normalize(b), normalize(std)) {
+			t.Fatalf("decoders disagree on %q:\n%+v\n%+v", body, b, std)
 		}
 		events, e := validateBatch(b, ctx)
 		if e != nil {
@@ -79,4 +90,42 @@ func FuzzDecodeBatch(f *testing.F) {
 		}
 		_ = newResults(events).appendJSON(nil)
 	})
+}
+
+// caseVariantKey finds keys encoding/json would match case-insensitively
+// to a known field; there the two decoders legitimately differ.
+var caseVariantKey = regexp.MustCompile(`(?i)"(created_at|historical_migration|capture_internal|batch|event|uuid|distinct_id|timestamp|session_id|window_id|options|properties)"`)
+
+func hasCaseVariantKey(body []byte) bool {
+	if bytes.Contains(body, []byte(`\u`)) {
+		return true // a \u-escaped key may spell a case variant
+	}
+	for _, m := range caseVariantKey.FindAll(body, -1) {
+		if !bytes.Equal(m, bytes.ToLower(m)) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalize makes decoded batches comparable: raw values compacted.
+func normalize(b *Batch) *Batch {
+	out := *b
+	out.Events = append([]Event(nil), b.Events...)
+	for i := range out.Events {
+		out.Events[i].Options = compact(out.Events[i].Options)
+		out.Events[i].Properties = compact(out.Events[i].Properties)
+	}
+	return &out
+}
+
+func compact(raw json.RawMessage) json.RawMessage {
+	if raw == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return raw
+	}
+	return buf.Bytes()
 }

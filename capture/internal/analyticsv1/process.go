@@ -148,7 +148,7 @@ func validateBatch(b *Batch, ctx *requestContext) ([]wrapped, *Error) {
 	if len(b.Events) == 0 {
 		return nil, errEmptyBatch
 	}
-	if _, err := time.Parse(time.RFC3339Nano, b.CreatedAt); err != nil {
+	if _, ok := parseRFC3339(b.CreatedAt); !ok {
 		return nil, newError(400, TagInvalidBatch, "invalid batch: created_at %q is not an RFC 3339 timestamp", b.CreatedAt)
 	}
 	out := make([]wrapped, len(b.Events))
@@ -193,8 +193,11 @@ func validateEvent(w *wrapped, ctx *requestContext, skew time.Duration) {
 	case len(ev.DistinctID) > maxDistinctIDBytes:
 		detail = DetailDistinctIDTooLarge
 	default:
-		var err error
-		if ts, err = time.Parse(time.RFC3339Nano, ev.Timestamp); err != nil {
+		var (
+			ok  bool
+			err error
+		)
+		if ts, ok = parseRFC3339(ev.Timestamp); !ok {
 			detail = DetailInvalidEventTimestamp
 		} else if len(ev.Properties) == 0 || ev.Properties[0] != '{' {
 			detail = DetailMalformedEventProperties
@@ -222,17 +225,18 @@ func validateEvent(w *wrapped, ctx *requestContext, skew time.Duration) {
 // receive time) and clamps results more than 23 h in the future to the
 // receive time; with disable_skew_correction the timestamp is kept as sent.
 // Unlike event.ComputeTimestamp (v0) there is no offset, no lenient date
-// parsing and no clamp when correction is disabled.
+// parsing and no clamp when correction is disabled; instants outside years
+// 0..9999 become the epoch in both.
 func normalizeTimestamp(ts, receivedAt time.Time, skew time.Duration, disable bool) time.Time {
 	if disable {
-		return ts.UTC()
+		return inRange(ts.UTC())
 	}
 	adjusted := ts.Add(-skew)
 	if adjusted.Sub(receivedAt) > event.FutureEventCutoff {
 		adjustments.WithLabelValues("future_timestamp_clamp").Inc()
 		return receivedAt.UTC()
 	}
-	return adjusted.UTC()
+	return inRange(adjusted.UTC())
 }
 
 // partitionKey is "<token>:<distinct_id>", or "<token>:<ip>" in cookieless

@@ -3,10 +3,8 @@ package analyticsv1
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Batch is the decoded request body (spec §2.3).
@@ -31,88 +29,7 @@ type Event struct {
 	Properties json.RawMessage
 }
 
-// wireBatch and wireEvent mirror the reference's serde structs: pointer
-// fields are required (absent or null fails the parse), the rest optional.
-type wireBatch struct {
-	CreatedAt           *string      `json:"created_at"`
-	HistoricalMigration *bool        `json:"historical_migration"`
-	CaptureInternal     *bool        `json:"capture_internal"`
-	Batch               *[]wireEvent `json:"batch"`
-}
-
-type wireEvent struct {
-	Event      *string         `json:"event"`
-	UUID       *string         `json:"uuid"`
-	DistinctID *string         `json:"distinct_id"`
-	Timestamp  *string         `json:"timestamp"`
-	SessionID  *string         `json:"session_id"`
-	WindowID   *string         `json:"window_id"`
-	Options    json.RawMessage `json:"options"`
-	Properties json.RawMessage `json:"properties"`
-}
-
 var emptyObject = json.RawMessage("{}")
-
-// DecodeBatch parses the decompressed body. Any schema failure (not JSON,
-// invalid UTF-8, a required key missing or null, a wrong type) is an error;
-// the handler answers it with 400 request_parsing_error.
-//
-// Known differences from serde: object keys match case-insensitively and a
-// repeated key keeps its last value (encoding/json), where serde is
-// case-sensitive and rejects duplicate fields.
-func DecodeBatch(body []byte) (*Batch, error) {
-	if !utf8.Valid(body) {
-		return nil, errors.New("body is not valid UTF-8")
-	}
-	var w wireBatch
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
-	switch {
-	case w.CreatedAt == nil:
-		return nil, errors.New("missing field `created_at`")
-	case w.Batch == nil:
-		return nil, errors.New("missing field `batch`")
-	}
-	b := &Batch{
-		CreatedAt:           *w.CreatedAt,
-		HistoricalMigration: w.HistoricalMigration != nil && *w.HistoricalMigration,
-		CaptureInternal:     w.CaptureInternal != nil && *w.CaptureInternal,
-		Events:              make([]Event, len(*w.Batch)),
-	}
-	for i := range *w.Batch {
-		we := &(*w.Batch)[i]
-		var missing string
-		switch {
-		case we.Event == nil:
-			missing = "event"
-		case we.UUID == nil:
-			missing = "uuid"
-		case we.DistinctID == nil:
-			missing = "distinct_id"
-		case we.Timestamp == nil:
-			missing = "timestamp"
-		}
-		if missing != "" {
-			return nil, fmt.Errorf("batch[%d]: missing field `%s`", i, missing)
-		}
-		ev := Event{
-			Event:      *we.Event,
-			UUID:       strings.TrimSpace(*we.UUID),
-			DistinctID: strings.TrimSpace(*we.DistinctID),
-			Timestamp:  *we.Timestamp,
-			SessionID:  we.SessionID,
-			WindowID:   we.WindowID,
-			Options:    we.Options,
-			Properties: we.Properties,
-		}
-		if ev.Properties == nil {
-			ev.Properties = emptyObject
-		}
-		b.Events[i] = ev
-	}
-	return b, nil
-}
 
 // EventOptions are the coerced per-event options; nil fields were not given.
 type EventOptions struct {
@@ -132,36 +49,56 @@ var errInvalidOptions = errors.New("invalid options")
 // strings and integers.
 func ParseOptions(raw json.RawMessage) (EventOptions, error) {
 	var o EventOptions
-	s := strings.TrimSpace(string(raw))
-	if s == "" || s == "null" {
+	d := &decoder{b: raw}
+	d.ws()
+	if d.i == len(raw) || d.null() {
 		return o, nil
 	}
-	if s[0] != '{' {
-		return o, errInvalidOptions
+	// Last occurrence wins, as in a serde_json map.
+	var cookieless, skew, persons, tour json.RawMessage
+	empty, err := d.objStart()
+	for done := empty; err == nil && !done; done, err = d.objNext() {
+		var (
+			key []byte
+			v   json.RawMessage
+		)
+		if key, err = d.objKey(); err != nil {
+			break
+		}
+		if v, err = d.raw(); err != nil {
+			break
+		}
+		switch string(key) {
+		case "cookieless_mode":
+			cookieless = v
+		case "disable_skew_correction":
+			skew = v
+		case "process_person_profile":
+			persons = v
+		case "product_tour_id":
+			tour = v
+		}
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err != nil {
 		return o, errInvalidOptions
 	}
 	ok := true
-	for key, dst := range map[string]**bool{
-		"cookieless_mode":         &o.CookielessMode,
-		"disable_skew_correction": &o.DisableSkewCorrection,
-		"process_person_profile":  &o.ProcessPersonProfile,
-	} {
-		v, present := m[key]
-		if !present || isNull(v) {
+	for _, f := range [...]struct {
+		raw json.RawMessage
+		dst **bool
+	}{{cookieless, &o.CookielessMode}, {skew, &o.DisableSkewCorrection}, {persons, &o.ProcessPersonProfile}} {
+		if f.raw == nil || isNull(f.raw) {
 			continue
 		}
-		b, valid := coerceBool(v)
+		b, valid := coerceBool(f.raw)
 		if !valid {
 			ok = false
 			continue
 		}
-		*dst = &b
+		*f.dst = &b
 	}
-	if v, present := m["product_tour_id"]; present && !isNull(v) {
-		if id, valid := coerceString(v); valid {
+	if tour != nil && !isNull(tour) {
+		if id, valid := coerceString(tour); valid {
 			o.ProductTourID = &id
 		} else {
 			ok = false
@@ -180,8 +117,8 @@ func coerceBool(v json.RawMessage) (bool, bool) {
 	case 't', 'f':
 		return v[0] == 't', true
 	case '"':
-		var s string
-		if json.Unmarshal(v, &s) != nil {
+		s, err := (&decoder{b: v}).str()
+		if err != nil {
 			return false, false
 		}
 		switch strings.ToLower(strings.TrimSpace(s)) {
@@ -205,11 +142,8 @@ func coerceBool(v json.RawMessage) (bool, bool) {
 // serde_json's as_i64/as_u64); floats are invalid.
 func coerceString(v json.RawMessage) (string, bool) {
 	if v[0] == '"' {
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			return "", false
-		}
-		return s, true
+		s, err := (&decoder{b: v}).str()
+		return s, err == nil
 	}
 	n := string(v)
 	if i, err := strconv.ParseInt(n, 10, 64); err == nil {

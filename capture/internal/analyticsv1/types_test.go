@@ -59,12 +59,22 @@ func TestDecodeBatchErrors(t *testing.T) {
 		`{"created_at":"x","batch":[{"event":null,"uuid":"u","distinct_id":"d","timestamp":"t"}]}`,
 		"{\"created_at\":\"x\",\"batch\":[{\"event\":\"\xff\",\"uuid\":\"u\",\"distinct_id\":\"d\",\"timestamp\":\"t\"}]}",
 		`{"created_at":"x","batch":[]}trailing`,
+		// serde-compatible strictness: exact keys, no duplicate fields, bool not null.
+		`{"Created_At":"x","batch":[]}`,
+		`{"created_at":"x","created_at":"y","batch":[]}`,
+		`{"created_at":"x","historical_migration":null,"batch":[]}`,
+		`{"created_at":"x","batch":[{"EVENT":"e","uuid":"u","distinct_id":"d","timestamp":"t"}]}`,
+		`{"created_at":"x","batch":[{"event":"e","event":"f","uuid":"u","distinct_id":"d","timestamp":"t"}]}`,
+		`{"created_at":"x","batch":[{"event":"e","uuid":"u","distinct_id":"d","timestamp":"t","properties":{"a":01}}]}`,
+		`{"created_at":"x","batch":[{"event":"e","uuid":"u","distinct_id":"d","timestamp":"t","properties":{"a":"\x"}}]}`,
+		`{"created_at":"x","batch":[{"event":"e","uuid":"u","distinct_id":"d","timestamp":"t","properties":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}]}`,
+		"{\"created_at\":\"x\",\"batch\":[{\"event\":\"a\tb\",\"uuid\":\"u\",\"distinct_id\":\"d\",\"timestamp\":\"t\"}]}",
 	} {
 		if _, err := DecodeBatch([]byte(body)); err == nil {
 			t.Errorf("%s: no error", body)
 		}
 	}
-	b, err := DecodeBatch([]byte(`{"created_at":"2026-03-19T14:30:00.000Z","batch":[]}`))
+	b, err := DecodeBatch([]byte(` {"created_at":"2026-03-19T14:30:00.000Z","capture_internal":null,"batch":[]} `))
 	if err != nil || len(b.Events) != 0 || b.HistoricalMigration || b.CaptureInternal {
 		t.Fatalf("empty array: %v %+v", err, b)
 	}
@@ -127,5 +137,18 @@ func TestIllegalDistinctIDs(t *testing.T) {
 		if IsIllegalDistinctID(id) {
 			t.Errorf("%q illegal", id)
 		}
+	}
+}
+
+func TestDecodeBatchEscapes(t *testing.T) {
+	b, err := DecodeBatch([]byte(`{"created_\u0061t":"x","batch":[{"event":"caf\u00e9 \"q\"","uuid":"u","distinct_id":"a\/b","timestamp":"t",` +
+		`"session_id":null,"window_id":"w","options":null,"properties":{"k":"\ud83d\ude00","n":-1.5e+3}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := b.Events[0]
+	if b.CreatedAt != "x" || ev.Event != `café "q"` || ev.DistinctID != "a/b" || ev.SessionID != nil || *ev.WindowID != "w" ||
+		string(ev.Options) != "null" || string(ev.Properties) != `{"k":"\ud83d\ude00","n":-1.5e+3}` {
+		t.Fatalf("%+v", ev)
 	}
 }
