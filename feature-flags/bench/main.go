@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -46,6 +47,9 @@ func main() {
 	seedOnly := flag.Bool("seed-only", false, "seed the database and print the token, then exit")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured phase")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400) // as cmd/feature-flags does
+	}
 
 	ctx := context.Background()
 	dbURL, token, persons := setup(ctx)

@@ -7,12 +7,21 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	flags "github.com/hoggo/feature-flags"
 )
 
+// gcPercent is the GC target when GOGC is unset: the live heap (flag sets,
+// caches) is small and every request allocates a few tens of KB, so the
+// default 100 % collects very often.
+const gcPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
 	cfg, err := flags.LoadConfig()
 	if err != nil {
