@@ -187,3 +187,30 @@ func TestWriteBenchFixtures(t *testing.T) {
 	fields, _ := json.Marshal(geoipFields)
 	write("geoip.fields.json", fields)
 }
+
+// TestConcurrentExec runs one Program with shared Options from several goroutines.
+func TestConcurrentExec(t *testing.T) {
+	p := mustLoad(t, geoipTransformTokens()...)
+	opts := geoipOptions(t)
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				res, err := Exec(p, opts)
+				if err == nil && res.Value.AsDict().Len() != 5 {
+					err = fmt.Errorf("unexpected result %s", Print(res.Value))
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
