@@ -64,7 +64,15 @@ func TestDifferentialNode(t *testing.T) {
 	for _, c := range arity.Cases {
 		cases = append(cases, tcase{"arity " + c.Name, c.Bytecode})
 	}
-	for _, toks := range [][]any{fibTokens(15), sleeps(0)} {
+	handwritten := [][]any{
+		fibTokens(15), sleeps(0), stateProgram, geoipTransformTokens(),
+		{"_h", 41, "add", 2, 6, 36, 0, 36, 1, 7, 38, 33, 3, 33, 4, 2, "add", 2, 2, "print", 1, 38}, // DECLARE_FN
+		{"_h", 32, "a", 32, "b", 2, "concat", 2, 2, "print", 1},                                    // v0 argument order
+		{"_H", 1, 52, "f", 2, 0, 6, 36, 0, 36, 1, 7, 38, 53, 0, 33, 10, 33, 3, 36, 0, 54, 2, 2, "print", 1},
+		{"_H", 1, 33, 5, 1, 1, 32, "toString", 1, 1, 54, 1, 2, "print", 1},
+		{"_H", 1, 32, "x", 33, 0, 45}, {"_H", 1, 0}, {"_H", 1, 29, 30}, {"_H", 1, nil, 33, 1},
+	}
+	for _, toks := range handwritten {
 		data, _ := json.Marshal(toks)
 		cases = append(cases, tcase{"handwritten", data})
 	}
