@@ -6,11 +6,13 @@ package flags
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 	_ "time/tzdata" // team timezones must resolve in minimal containers
 
@@ -32,33 +34,35 @@ import (
 // Config is the service configuration, with the Rust service's env names and
 // defaults.
 type Config struct {
-	Address                 string  `env:"ADDRESS" envDefault:"0.0.0.0:3001"`
-	WriteDatabaseURL        string  `env:"WRITE_DATABASE_URL" envDefault:"postgres://posthog:posthog@localhost:5432/posthog"`
-	ReadDatabaseURL         string  `env:"READ_DATABASE_URL" envDefault:"postgres://posthog:posthog@localhost:5432/posthog"`
-	PersonsWriteDatabaseURL string  `env:"PERSONS_WRITE_DATABASE_URL"`
-	PersonsReadDatabaseURL  string  `env:"PERSONS_READ_DATABASE_URL"`
-	MaxConcurrency          int     `env:"MAX_CONCURRENCY" envDefault:"1000"`
-	MaxPGConnections        int32   `env:"MAX_PG_CONNECTIONS" envDefault:"10"`
-	AcquireTimeoutSecs      int     `env:"ACQUIRE_TIMEOUT_SECS" envDefault:"20"`
-	IdleTimeoutSecs         int     `env:"IDLE_TIMEOUT_SECS" envDefault:"300"`
-	NonPersonsReaderStmtMS  int     `env:"NON_PERSONS_READER_STATEMENT_TIMEOUT_MS" envDefault:"5000"`
-	PersonsReaderStmtMS     int     `env:"PERSONS_READER_STATEMENT_TIMEOUT_MS" envDefault:"5000"`
-	WriterStmtMS            int     `env:"WRITER_STATEMENT_TIMEOUT_MS" envDefault:"10000"`
-	RedisURL                string  `env:"REDIS_URL" envDefault:"redis://localhost:6379/"`
-	RedisReaderURL          string  `env:"REDIS_READER_URL"`
-	FlagsRedisURL           string  `env:"FLAGS_REDIS_URL"`
-	BillingLimiterTTLSecs   int     `env:"BILLING_LIMITER_CACHE_TTL_SECS" envDefault:"5"`
-	EnableMetrics           bool    `env:"ENABLE_METRICS" envDefault:"false"`
-	TeamIDsToTrack          string  `env:"TEAM_IDS_TO_TRACK" envDefault:"all"`
-	FlagDefinitionsRate     int     `env:"FLAG_DEFINITIONS_DEFAULT_RATE_PER_MINUTE" envDefault:"600"`
-	FlagsRateLimitEnabled   bool    `env:"FLAGS_RATE_LIMIT_ENABLED" envDefault:"false"`
-	FlagsRateLimitLogOnly   bool    `env:"FLAGS_RATE_LIMIT_LOG_ONLY" envDefault:"true"`
-	FlagsBucketCapacity     int     `env:"FLAGS_BUCKET_CAPACITY" envDefault:"500"`
-	FlagsBucketReplenish    float64 `env:"FLAGS_BUCKET_REPLENISH_RATE" envDefault:"10.0"`
-	FlagsIPRateLimitEnabled bool    `env:"FLAGS_IP_RATE_LIMIT_ENABLED" envDefault:"false"`
-	FlagsIPRateLimitLogOnly bool    `env:"FLAGS_IP_RATE_LIMIT_LOG_ONLY" envDefault:"true"`
-	FlagsIPBurstSize        int     `env:"FLAGS_IP_BURST_SIZE" envDefault:"1000"`
-	FlagsIPReplenishRate    float64 `env:"FLAGS_IP_REPLENISH_RATE" envDefault:"50.0"`
+	Address                 string `env:"ADDRESS" envDefault:"0.0.0.0:3001"`
+	WriteDatabaseURL        string `env:"WRITE_DATABASE_URL" envDefault:"postgres://posthog:posthog@localhost:5432/posthog"`
+	ReadDatabaseURL         string `env:"READ_DATABASE_URL" envDefault:"postgres://posthog:posthog@localhost:5432/posthog"`
+	PersonsWriteDatabaseURL string `env:"PERSONS_WRITE_DATABASE_URL"`
+	PersonsReadDatabaseURL  string `env:"PERSONS_READ_DATABASE_URL"`
+	MaxConcurrency          int    `env:"MAX_CONCURRENCY" envDefault:"1000"`
+	MaxPGConnections        int32  `env:"MAX_PG_CONNECTIONS" envDefault:"10"`
+	AcquireTimeoutSecs      int    `env:"ACQUIRE_TIMEOUT_SECS" envDefault:"20"`
+	IdleTimeoutSecs         int    `env:"IDLE_TIMEOUT_SECS" envDefault:"300"`
+	NonPersonsReaderStmtMS  int    `env:"NON_PERSONS_READER_STATEMENT_TIMEOUT_MS" envDefault:"5000"`
+	PersonsReaderStmtMS     int    `env:"PERSONS_READER_STATEMENT_TIMEOUT_MS" envDefault:"5000"`
+	WriterStmtMS            int    `env:"WRITER_STATEMENT_TIMEOUT_MS" envDefault:"10000"`
+	RedisURL                string `env:"REDIS_URL" envDefault:"redis://localhost:6379/"`
+	RedisReaderURL          string `env:"REDIS_READER_URL"`
+	FlagsRedisURL           string `env:"FLAGS_REDIS_URL"`
+	BillingLimiterTTLSecs   int    `env:"BILLING_LIMITER_CACHE_TTL_SECS" envDefault:"5"`
+	EnableMetrics           bool   `env:"ENABLE_METRICS" envDefault:"false"`
+	TeamIDsToTrack          string `env:"TEAM_IDS_TO_TRACK" envDefault:"all"`
+	FlagDefinitionsRate     int    `env:"FLAG_DEFINITIONS_DEFAULT_RATE_PER_MINUTE" envDefault:"600"`
+	// FlagDefinitionsRateLimits is JSON {"<team_id>": "1200/minute"}.
+	FlagDefinitionsRateLimits string  `env:"FLAG_DEFINITIONS_RATE_LIMITS"`
+	FlagsRateLimitEnabled     bool    `env:"FLAGS_RATE_LIMIT_ENABLED" envDefault:"false"`
+	FlagsRateLimitLogOnly     bool    `env:"FLAGS_RATE_LIMIT_LOG_ONLY" envDefault:"true"`
+	FlagsBucketCapacity       int     `env:"FLAGS_BUCKET_CAPACITY" envDefault:"500"`
+	FlagsBucketReplenish      float64 `env:"FLAGS_BUCKET_REPLENISH_RATE" envDefault:"10.0"`
+	FlagsIPRateLimitEnabled   bool    `env:"FLAGS_IP_RATE_LIMIT_ENABLED" envDefault:"false"`
+	FlagsIPRateLimitLogOnly   bool    `env:"FLAGS_IP_RATE_LIMIT_LOG_ONLY" envDefault:"true"`
+	FlagsIPBurstSize          int     `env:"FLAGS_IP_BURST_SIZE" envDefault:"1000"`
+	FlagsIPReplenishRate      float64 `env:"FLAGS_IP_REPLENISH_RATE" envDefault:"50.0"`
 	// DefinitionsCacheSecs is how long a team's flag set and team row are
 	// kept in process before being reloaded (hoggo-specific; the reference
 	// reads the HyperCache on every request).
@@ -152,6 +156,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 			return nil, fmt.Errorf("FLAGS_REDIS_URL: %w", err)
 		}
 	}
+	defsLimiter, err := definitionsLimiter(cfg)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
 	ttl := time.Duration(cfg.DefinitionsCacheSecs) * time.Second
 	st := store.New(pg, flagsRedis, store.Options{TeamTTL: ttl, FlagsTTL: ttl, NegativeTeamTTL: ttl})
 	var quota *limiters.RedisLimiter
@@ -161,8 +170,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		go func() { _ = quota.Run(ctx) }()
 	}
 	srv := &api.Server{Store: st, Quota: quota, Log: log, Auth: &auth.PersonalKeys{DB: pg.NonPersonsReader, Writer: pg.NonPersonsWriter},
-		IPLimiter:    ratelimit.New(cfg.FlagsIPRateLimitEnabled, cfg.FlagsIPRateLimitLogOnly, cfg.FlagsIPReplenishRate, cfg.FlagsIPBurstSize),
-		TokenLimiter: ratelimit.New(cfg.FlagsRateLimitEnabled, cfg.FlagsRateLimitLogOnly, cfg.FlagsBucketReplenish, cfg.FlagsBucketCapacity)}
+		IPLimiter:          ratelimit.New(cfg.FlagsIPRateLimitEnabled, cfg.FlagsIPRateLimitLogOnly, cfg.FlagsIPReplenishRate, cfg.FlagsIPBurstSize),
+		TokenLimiter:       ratelimit.New(cfg.FlagsRateLimitEnabled, cfg.FlagsRateLimitLogOnly, cfg.FlagsBucketReplenish, cfg.FlagsBucketCapacity),
+		DefinitionsLimiter: defsLimiter}
 	h := srv.Routes(cfg.EnableMetrics)
 	if cfg.MaxConcurrency > 0 {
 		h = limitConcurrency(h, cfg.MaxConcurrency)
@@ -176,6 +186,26 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 			_ = flagsRedis.Close()
 		}
 	}}, nil
+}
+
+// definitionsLimiter builds the per-team limiter of the definitions feed from
+// FLAG_DEFINITIONS_DEFAULT_RATE_PER_MINUTE and FLAG_DEFINITIONS_RATE_LIMITS.
+func definitionsLimiter(cfg Config) (*ratelimit.PerKey, error) {
+	overrides := map[string]string{}
+	if strings.TrimSpace(cfg.FlagDefinitionsRateLimits) != "" {
+		if err := json.Unmarshal([]byte(cfg.FlagDefinitionsRateLimits), &overrides); err != nil {
+			return nil, fmt.Errorf("FLAG_DEFINITIONS_RATE_LIMITS: %w", err)
+		}
+	}
+	perMinute := cfg.FlagDefinitionsRate
+	if perMinute <= 0 {
+		perMinute = 600
+	}
+	l, err := ratelimit.NewPerKey(perMinute, overrides)
+	if err != nil {
+		return nil, fmt.Errorf("FLAG_DEFINITIONS_RATE_LIMITS: %w", err)
+	}
+	return l, nil
 }
 
 // limitConcurrency bounds in-flight requests; excess requests wait.

@@ -12,6 +12,7 @@ import (
 	"github.com/hoggo/feature-flags/internal/auth"
 	"github.com/hoggo/feature-flags/internal/definitions"
 	"github.com/hoggo/feature-flags/internal/metrics"
+	"github.com/hoggo/feature-flags/internal/ratelimit"
 	"github.com/hoggo/feature-flags/internal/store"
 )
 
@@ -73,6 +74,11 @@ func (s *Server) definitionsFeed(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.Log.Error("definitions auth failed", "err", err)
 		unavailable(w, "database_unavailable", "Database unavailable")
+		return
+	}
+	if s.DefinitionsLimiter.Check(strconv.Itoa(team.ID)) == ratelimit.Blocked {
+		metrics.DefinitionsRateLimited.Inc()
+		writeError(w, http.StatusTooManyRequests, "validation_error", "rate_limit_exceeded", "Rate limit exceeded")
 		return
 	}
 	if s.Quota != nil && s.Quota.IsLimited(team.APIToken) {

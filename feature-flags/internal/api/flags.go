@@ -37,6 +37,8 @@ type Server struct {
 	Log   *slog.Logger
 	// IPLimiter and TokenLimiter are the request rate limiters (nil: off).
 	IPLimiter, TokenLimiter *ratelimit.Limiter
+	// DefinitionsLimiter limits the definitions feed per team id.
+	DefinitionsLimiter *ratelimit.PerKey
 	// Auth resolves personal API keys and secrets for the definitions feed.
 	Auth *auth.PersonalKeys
 }

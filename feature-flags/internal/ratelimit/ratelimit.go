@@ -4,6 +4,9 @@
 package ratelimit
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/time/rate"
@@ -64,4 +67,64 @@ func (l *Limiter) Check(key string) Decision {
 		return Warned
 	}
 	return Blocked
+}
+
+// ParseRate reads "<n>/<unit>" (unit second, minute, hour or day, as in
+// Django REST framework throttle rates) into events per second and a burst
+// of n.
+func ParseRate(s string) (perSecond float64, burst int, err error) {
+	num, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok {
+		return 0, 0, fmt.Errorf("rate %q: want <n>/<unit>", s)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || n <= 0 {
+		return 0, 0, fmt.Errorf("rate %q: bad count", s)
+	}
+	var secs float64
+	switch strings.ToLower(strings.TrimSpace(unit)) {
+	case "s", "sec", "second":
+		secs = 1
+	case "m", "min", "minute":
+		secs = 60
+	case "h", "hour":
+		secs = 3600
+	case "d", "day":
+		secs = 86400
+	default:
+		return 0, 0, fmt.Errorf("rate %q: unknown unit", s)
+	}
+	return float64(n) / secs, n, nil
+}
+
+// PerKey is a limiter whose rate can differ per key (the definitions feed:
+// a default per minute plus per-team overrides).
+type PerKey struct {
+	def       *Limiter
+	overrides map[string]*Limiter
+}
+
+// NewPerKey enforces perMinute requests per key, with overrides mapping a key
+// to a "<n>/<unit>" rate (FLAG_DEFINITIONS_RATE_LIMITS).
+func NewPerKey(perMinute int, overrides map[string]string) (*PerKey, error) {
+	p := &PerKey{def: New(true, false, float64(perMinute)/60, perMinute), overrides: map[string]*Limiter{}}
+	for k, v := range overrides {
+		r, b, err := ParseRate(v)
+		if err != nil {
+			return nil, err
+		}
+		p.overrides[k] = New(true, false, r, b)
+	}
+	return p, nil
+}
+
+// Check consumes one request of key.
+func (p *PerKey) Check(key string) Decision {
+	if p == nil {
+		return Allowed
+	}
+	if l, ok := p.overrides[key]; ok {
+		return l.Check(key)
+	}
+	return p.def.Check(key)
 }

@@ -22,3 +22,28 @@ func TestModes(t *testing.T) {
 		t.Error("nil limiter allows")
 	}
 }
+
+func TestParseRate(t *testing.T) {
+	cases := map[string]float64{"600/minute": 10, "1200/minute": 20, "10/second": 10, "3600/hour": 1, "86400/day": 1}
+	for in, want := range cases {
+		r, _, err := ParseRate(in)
+		if err != nil || r != want {
+			t.Errorf("%s = %v %v, want %v", in, r, err, want)
+		}
+	}
+	for _, bad := range []string{"", "10", "x/minute", "10/fortnight", "-1/second"} {
+		if _, _, err := ParseRate(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	p, err := NewPerKey(1, map[string]string{"7": "2/minute"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Check("1") != Allowed || p.Check("1") != Blocked {
+		t.Error("default 1/minute")
+	}
+	if p.Check("7") != Allowed || p.Check("7") != Allowed || p.Check("7") != Blocked {
+		t.Error("override 2/minute")
+	}
+}
