@@ -14,11 +14,15 @@ func (m *machine) run() (*Result, error) {
 	fr := &m.calls[len(m.calls)-1]
 	ch := fr.ch
 	ints := ch.ints
+	ops := ch.ops
 	toks := ch.toks
 	ip := fr.ip
 
 	for {
-		if ip >= len(ints) {
+		if uint(ip) >= uint(len(ints)) {
+			if ip < 0 {
+				return nil, vmErrorf("Unexpected node while running bytecode in chunk %q: undefined", ch.name)
+			}
 			// ran off the end of the chunk: implicit return
 			if len(m.calls) <= 1 {
 				m.calls = m.calls[:0]
@@ -38,7 +42,7 @@ func (m *machine) run() (*Result, error) {
 				return nil, err
 			}
 			fr = &m.calls[len(m.calls)-1]
-			ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
+			ch, ints, ops, toks, ip = fr.ch, fr.ch.ints, fr.ch.ops, fr.ch.toks, fr.ip
 			continue
 		}
 		m.ops++
@@ -47,10 +51,7 @@ func (m *machine) run() (*Result, error) {
 				return nil, err
 			}
 		}
-		if ip < 0 {
-			return nil, vmErrorf("Unexpected node while running bytecode in chunk %q: undefined", ch.name)
-		}
-		switch ch.ops[ip] {
+		switch ops[ip] {
 		case opNullToken:
 		case opString, opInteger, opFloat:
 			if ip >= len(ints)-1 {
@@ -280,7 +281,7 @@ func (m *machine) run() (*Result, error) {
 				return nil, err
 			}
 			fr = &m.calls[len(m.calls)-1]
-			ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
+			ch, ints, ops, toks, ip = fr.ch, fr.ch.ints, fr.ch.ops, fr.ch.toks, fr.ip
 			continue
 		case opGetLocal:
 			ip++
@@ -597,7 +598,7 @@ func (m *machine) run() (*Result, error) {
 				m.calls = append(m.calls, frame{ip: d[0], ch: ch, stackStart: len(m.stack) - d[1], argCount: d[1],
 					closure: &Closure{Callable: &Callable{Kind: "local", Name: name, ArgCount: d[1], IP: d[0], Chunk: ch.name, ch: ch}}})
 				fr = &m.calls[len(m.calls)-1]
-				ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
+				ch, ints, ops, toks, ip = fr.ch, fr.ch.ints, fr.ch.ops, fr.ch.toks, fr.ip
 				continue
 			}
 			if argc > len(m.stack) || argc < 0 {
@@ -624,7 +625,7 @@ func (m *machine) run() (*Result, error) {
 					closure: &Closure{Callable: &Callable{Kind: "local", Name: mod, Chunk: mod, ch: c}}})
 				m.enterChunk(&m.calls[len(m.calls)-1])
 				fr = &m.calls[len(m.calls)-1]
-				ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
+				ch, ints, ops, toks, ip = fr.ch, fr.ch.ints, fr.ch.ops, fr.ch.toks, fr.ip
 				continue
 			}
 			if fn, ok := m.opts.Functions[name]; ok && fn != nil {
@@ -697,7 +698,7 @@ func (m *machine) run() (*Result, error) {
 					return nil, vmErrorf("Call stack exceeded maximum length of %d", MaxCallStack)
 				}
 				fr = &m.calls[len(m.calls)-1]
-				ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
+				ch, ints, ops, toks, ip = fr.ch, fr.ch.ints, fr.ch.ops, fr.ch.toks, fr.ip
 				continue
 			}
 			return nil, vmErrorf("Unsupported function call: %s", name)
@@ -754,7 +755,7 @@ func (m *machine) run() (*Result, error) {
 				}
 				m.enterChunk(&m.calls[len(m.calls)-1])
 				fr = &m.calls[len(m.calls)-1]
-				ch, ints, toks, ip = fr.ch, fr.ch.ints, fr.ch.toks, fr.ip
+				ch, ints, ops, toks, ip = fr.ch, fr.ch.ints, fr.ch.ops, fr.ch.toks, fr.ip
 				continue
 			case "stl":
 				e := stlFunctions[callable.Name]
@@ -839,7 +840,7 @@ func (m *machine) run() (*Result, error) {
 				return nil, err
 			}
 			fr = &m.calls[len(m.calls)-1]
-			ch, ints, toks = fr.ch, fr.ch.ints, fr.ch.toks
+			ch, ints, ops, toks = fr.ch, fr.ch.ints, fr.ch.ops, fr.ch.toks
 			ip = t.catchIP
 			continue
 		default:
