@@ -9,6 +9,7 @@ package analyticsv1
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -490,7 +491,10 @@ func (h *Handler) serialize(events []wrapped, b *Batch, ctx *requestContext) ([]
 			continue
 		}
 		var rec *kgo.Record
-		rec, buf = h.record(w, b, ctx, now, buf)
+		rec, buf = h.safeRecord(w, b, ctx, now, buf)
+		if rec == nil {
+			continue
+		}
 		if rec.Topic == "" {
 			w.drop(DetailRejected)
 			eventsDropped.WithLabelValues(DetailRejected, "sink").Inc()
@@ -500,6 +504,21 @@ func (h *Handler) serialize(events []wrapped, b *Batch, ctx *requestContext) ([]
 		idx = append(idx, i)
 	}
 	return recs, idx
+}
+
+// safeRecord is record with the reference's per-event isolation: a panic
+// fails only that event (drop "serialization_failed"), never the request.
+func (h *Handler) safeRecord(w *wrapped, b *Batch, ctx *requestContext, now string, buf []byte) (rec *kgo.Record, out []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			serializeFailed.Inc()
+			w.drop(DetailSerializationFailed)
+			eventsDropped.WithLabelValues(DetailSerializationFailed, "sink").Inc()
+			h.o.Logger.Error("capture v1 event serialisation panicked", "uuid", w.id.String(), "panic", fmt.Sprint(p))
+			rec, out = nil, nil
+		}
+	}()
+	return h.record(w, b, ctx, now, buf)
 }
 
 // publish serialises the publishable events, produces them with one shared

@@ -694,3 +694,21 @@ func TestErrorLogging(t *testing.T) {
 		t.Errorf("503 log %q", buf.String())
 	}
 }
+
+func TestSerializationPanicDropsOnlyThatEvent(t *testing.T) {
+	h := NewHandler(Options{Topics: testTopics, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx := &requestContext{token: testToken, lib: "posthog-go", libVersion: "1.0.0", clientTimestamp: testNow, serverReceivedAt: testNow}
+	b, err := DecodeBatch(batchBody(ev(uuidN(1), "e", "d", ""), ev(uuidN(2), "e", "d", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, e := validateBatch(b, ctx)
+	if e != nil {
+		t.Fatal(e)
+	}
+	events[0].ev.Properties = nil // splicing an empty raw value panics
+	recs, idx := h.serialize(events, b, ctx)
+	if len(recs) != 1 || idx[0] != 1 || events[0].result != ResultDrop || events[0].details != DetailSerializationFailed {
+		t.Fatalf("%d records, event 0 %s/%s", len(recs), events[0].result, events[0].details)
+	}
+}
