@@ -392,7 +392,7 @@ func jsonStringify(v Value, indent int) string {
 	var sb strings.Builder
 	sb.Grow(valueCost(v))
 	w := jsonWriter{sb: &sb, indent: indent}
-	w.value(v, 0, true)
+	w.value(v, 0)
 	return sb.String()
 }
 
@@ -419,8 +419,8 @@ func (w *jsonWriter) seen(ref any) bool {
 	return false
 }
 
-// value writes v; inArray controls whether unrepresentable values become null.
-func (w *jsonWriter) value(v Value, depth int, top bool) {
+// value writes v at the given nesting depth.
+func (w *jsonWriter) value(v Value, depth int) {
 	sb := w.sb
 	switch v.kind {
 	case KindNull:
@@ -452,7 +452,7 @@ func (w *jsonWriter) value(v Value, depth int, top bool) {
 				sb.WriteByte(',')
 			}
 			w.newline(depth + 1)
-			w.value(it, depth+1, false)
+			w.value(it, depth+1)
 		}
 		if len(a.Items) > 0 {
 			w.newline(depth)
@@ -546,7 +546,7 @@ func (w *jsonWriter) entries(entries []entry, depth int) {
 		if w.indent > 0 {
 			sb.WriteByte(' ')
 		}
-		w.value(entries[i].val, depth+1, false)
+		w.value(entries[i].val, depth+1)
 	}
 	if len(entries) > 0 {
 		w.newline(depth)
@@ -567,7 +567,7 @@ func (w *jsonWriter) object(keys, vals []Value, depth int) {
 		if w.indent > 0 {
 			sb.WriteByte(' ')
 		}
-		w.value(vals[i], depth+1, false)
+		w.value(vals[i], depth+1)
 	}
 	if len(keys) > 0 {
 		w.newline(depth)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 var errArrayIndex = &Error{Message: "Hog arrays start from index 1"}
@@ -183,18 +184,7 @@ func (m *machine) getGlobal(ch *chunk, chain []Value) (Value, error) {
 	for i, c := range chain {
 		names[i] = jsString(c)
 	}
-	return Null, vmErrorf("Global variable not found: %s", joinStrings(names, "."))
-}
-
-func joinStrings(s []string, sep string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += sep
-		}
-		out += x
-	}
-	return out
+	return Null, vmErrorf("Global variable not found: %s", strings.Join(names, "."))
 }
 
 // deepCopy copies containers recursively (the reference converts globals afresh on every read).

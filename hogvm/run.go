@@ -844,7 +844,7 @@ func (m *machine) run() (*Result, error) {
 			ip = t.catchIP
 			continue
 		default:
-			return nil, vmErrorf("Unexpected node while running bytecode in chunk %q: %s", ch.name, tokenString(toks[ip]))
+			return nil, vmErrorf("Unexpected node while running bytecode in chunk %q: %s", ch.name, jsString(toks[ip]))
 		}
 		ip++
 	}
@@ -860,13 +860,6 @@ func (m *machine) dropTail(start int) {
 		m.memUsed -= int(m.stack[i].cost)
 	}
 	m.stack = m.stack[:start]
-}
-
-func tokenString(v Value) string {
-	if v.kind == KindArray || v.kind == KindDict {
-		return jsString(v)
-	}
-	return jsString(v)
 }
 
 // jsMod is JavaScript's % (the sign of the dividend).

@@ -183,7 +183,7 @@ type throwJSON struct {
 func stateValue(v Value) json.RawMessage {
 	var sb strings.Builder
 	w := jsonWriter{sb: &sb, state: true}
-	w.value(v, 0, true)
+	w.value(v, 0)
 	return json.RawMessage(sb.String())
 }
 

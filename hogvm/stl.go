@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/hoggo/hogvm/internal/jsnum"
@@ -724,7 +723,7 @@ func jsRound(x float64) float64 {
 
 func stlRange(m *machine, a []Value) (Value, error) {
 	start, end := 0.0, toNumber(a[0])
-	if len(a) > 1 && !(len(a) == 2 && a[1].kind == KindNull && false) {
+	if len(a) > 1 {
 		start, end = toNumber(a[0]), toNumber(a[1])
 	}
 	n := end - start
@@ -815,5 +814,3 @@ func decodeURIComponent(s string) (string, bool) {
 	}
 	return out, true
 }
-
-var _ = utf16.IsSurrogate
