@@ -62,11 +62,14 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 	if kcfg.ProducerRetries == nil {
 		kcfg.ProducerRetries = &cfg.KafkaProducerMaxRetries
 	}
-	producer, err := kafka.NewProducer(ctx, kcfg)
-	if err != nil {
-		return fmt.Errorf("capture: %w", err)
+	var producer *kafka.Producer
+	if !cfg.PrintSink {
+		var err error
+		if producer, err = kafka.NewProducer(ctx, kcfg); err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+		defer producer.Close()
 	}
-	defer producer.Close()
 
 	var bg sync.WaitGroup
 	defer bg.Wait()
@@ -151,12 +154,23 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		Replay:         replayTopic,
 		ReplayOverflow: cfg.KafkaReplayOverflowTopic,
 	}
-	snk := sink.NewKafka(producer, topics)
-	v1, v1Cleanup, err := newV1Handler(ctx, &cfg, mode, producer, topics, pol)
-	if err != nil {
-		return fmt.Errorf("capture: %w", err)
+	var snk sink.Sink
+	live := func() bool { return false } // the print sink is unhealthy on purpose, as in the reference
+	var v1 http.Handler
+	if cfg.PrintSink {
+		snk = sink.NewPrint(topics, log)
+	} else {
+		snk = sink.NewKafka(producer, topics)
+		live = producer.Healthy
+		h, v1Cleanup, err := newV1Handler(ctx, &cfg, mode, producer, topics, pol)
+		if err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+		defer v1Cleanup()
+		if h != nil {
+			v1 = h
+		}
 	}
-	defer v1Cleanup()
 	eventMax := api.BatchBodySize * 5
 	if mode == api.ModeRecordings {
 		eventMax = cfg.KafkaProducerMessageMaxBytes
@@ -170,12 +184,10 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		BodyChunkReadTimeout:   time.Duration(cfg.BodyChunkReadTimeoutMs) * time.Millisecond,
 		RerouteHistorical:      cfg.EnableHistoricalRerouting,
 		RerouteHistoricalAfter: time.Duration(cfg.HistoricalReroutingThresholdDays) * 24 * time.Hour,
-		Live:                   producer.Healthy,
+		Live:                   live,
 		ConcurrencyLimit:       cfg.ConcurrencyLimit,
 	}
-	if v1 != nil {
-		opts.V1 = v1
-	}
+	opts.V1 = v1
 	srv := api.New(opts)
 	handler := srv.Router(cfg.ExportPrometheus)
 	if cfg.RequestTimeoutSeconds > 0 {

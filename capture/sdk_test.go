@@ -1,12 +1,15 @@
 package capture_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,4 +231,51 @@ func TestRunRecordingsMode(t *testing.T) {
 	if string(rec.rec.Key) != "s-42" || rec.msg["distinct_id"] != "u" || headerValue(rec.rec, "session_id") != "s-42" {
 		t.Errorf("replay message: key %q %v", rec.rec.Key, rec.msg)
 	}
+}
+
+// TestRunPrintSink runs without Kafka: events are logged, liveness fails.
+func TestRunPrintSink(t *testing.T) {
+	cfg := capture.DefaultConfig()
+	cfg.PrintSink = true
+	cfg.Kafka.Hosts = "127.0.0.1:1" // never dialled
+	var logs syncBuffer
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- capture.RunWithOptions(ctx, cfg, capture.Options{Listener: ln, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	}()
+	defer func() { cancel(); <-done }()
+	url := "http://" + ln.Addr().String()
+	resp, err := http.Post(url+"/i/v0/e", "application/json", strings.NewReader(`{"token":"t","event":"printed","distinct_id":"d"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%v %v", err, resp)
+	}
+	resp.Body.Close()
+	if r, err := http.Get(url + "/_liveness"); err != nil || r.StatusCode != 500 {
+		t.Errorf("liveness with the print sink: %v %v", err, r)
+	}
+	if !strings.Contains(logs.String(), `\"event\":\"printed\"`) || !strings.Contains(logs.String(), `"topic":"events_plugin_ingestion"`) {
+		t.Errorf("print sink log: %s", logs.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

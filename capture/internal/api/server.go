@@ -37,7 +37,7 @@ const (
 // Options configure the handlers.
 type Options struct {
 	Mode     Mode
-	Sink     *sink.Kafka
+	Sink     sink.Sink
 	Policies *limits.Policies
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

@@ -75,6 +75,12 @@ var (
 	})
 )
 
+// Sink delivers captured events: Kafka in production, Print for
+// PRINT_SINK=true. Send returns once every message is stored (or failed).
+type Sink interface {
+	Send(ctx context.Context, msgs []Message) error
+}
+
 // Kafka is the Kafka sink.
 type Kafka struct {
 	producer *kafka.Producer
@@ -182,11 +188,6 @@ func (k *Kafka) Send(ctx context.Context, msgs []Message) error {
 	}
 	batchSize.Observe(float64(len(msgs)))
 	return k.produce(ctx, recs)
-}
-
-// SendRecords produces prepared records (used by the recordings path).
-func (k *Kafka) SendRecords(ctx context.Context, recs ...*kgo.Record) error {
-	return k.produce(context.WithoutCancel(ctx), recs)
 }
 
 func (k *Kafka) produce(ctx context.Context, recs []*kgo.Record) error {

@@ -1,6 +1,10 @@
 package sink
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,5 +72,20 @@ func TestRoutePrecedence(t *testing.T) {
 	cookieless := Message{DataType: event.AnalyticsMain, Event: types.CapturedEvent{Token: "t", DistinctID: "d", IP: "9.9.9.9", IsCookielessMode: true}}
 	if _, key, _ := topics.Route(&cookieless); string(key) != "t:9.9.9.9" {
 		t.Errorf("cookieless key %q", key)
+	}
+}
+
+func TestPrintSink(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewPrint(topics, slog.New(slog.NewJSONHandler(&buf, nil)))
+	m := Message{DataType: event.AnalyticsMain, Event: types.CapturedEvent{Token: "t", DistinctID: "d", Event: "e"}}
+	if err := p.Send(context.Background(), []Message{m}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{`"topic":"main"`, `"key":"t:d"`, `\"event\":\"e\"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log line %s lacks %s", out, want)
+		}
 	}
 }
