@@ -712,3 +712,33 @@ func TestSerializationPanicDropsOnlyThatEvent(t *testing.T) {
 		t.Fatalf("%d records, event 0 %s/%s", len(recs), events[0].result, events[0].details)
 	}
 }
+
+// TestPartitionKeyMatrix: the key is dropped only on the main and overflow
+// lanes when person processing is off; other lanes keep ordering.
+func TestPartitionKeyMatrix(t *testing.T) {
+	h := NewHandler(Options{Topics: testTopics})
+	ctx := &requestContext{token: testToken, clientIP: "1.2.3.4", clientTimestamp: testNow, serverReceivedAt: testNow}
+	b, err := DecodeBatch(batchBody(ev(uuidN(1), "e", "d", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := validateBatch(b, ctx)
+	for _, dest := range []Destination{DestMain, DestHistorical, DestOverflow, DestDLQ, DestExceptions, DestHeatmaps, DestClientIngestionWarning} {
+		for _, off := range []bool{false, true} {
+			w := events[0]
+			w.dest, w.forceDisablePersons = dest, off
+			rec, _ := h.record(&w, b, ctx, "now", nil)
+			wantNil := off && (dest == DestMain || dest == DestOverflow)
+			if (rec.Key == nil) != wantNil || (!wantNil && string(rec.Key) != testToken+":d") {
+				t.Errorf("%s persons-off=%v: key %q", dest, off, rec.Key)
+			}
+			hm := kafka.HeaderMap(rec.Headers)
+			if (hm["force_disable_person_processing"] == "true") != off || rec.Topic != h.o.Topics.topic(dest) {
+				t.Errorf("%s persons-off=%v: topic %s headers %v", dest, off, rec.Topic, hm)
+			}
+			if _, isDLQ := hm["dlq_reason"]; isDLQ != (dest == DestDLQ) {
+				t.Errorf("%s: dlq headers %v", dest, hm)
+			}
+		}
+	}
+}
