@@ -78,7 +78,7 @@ func (p *jsonParser) value(depth int) (Value, error) {
 	switch c := p.data[p.pos]; {
 	case c == '{':
 		p.pos++
-		d := NewDict(4)
+		d := NewDict(2)
 		p.skipSpace()
 		if p.pos < len(p.data) && p.data[p.pos] == '}' {
 			p.pos++

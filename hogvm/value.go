@@ -241,9 +241,15 @@ const dictIndexThreshold = 12
 
 // NewDict returns an empty dict with room for n entries.
 func NewDict(n int) *Dict {
-	if n <= 4 {
-		// one allocation for the dict and its first entries: most dicts are small
-		x := &smallDict{}
+	// one allocation for the dict and its first entries: most dicts are small
+	switch {
+	case n <= 2:
+		x := &smallDict2{}
+		x.d.entries = x.e[:0:2]
+		x.d.ci.ok = true
+		return &x.d
+	case n <= 4:
+		x := &smallDict4{}
 		x.d.entries = x.e[:0:4]
 		x.d.ci.ok = true
 		return &x.d
@@ -251,7 +257,12 @@ func NewDict(n int) *Dict {
 	return &Dict{entries: make([]entry, 0, n), ci: costIndex{ok: true}}
 }
 
-type smallDict struct {
+type smallDict2 struct {
+	d Dict
+	e [2]entry
+}
+
+type smallDict4 struct {
 	d Dict
 	e [4]entry
 }
