@@ -84,7 +84,7 @@ func TestBadInput(t *testing.T) {
 	env := newEnv(t, envOpts{now: fixedClock})
 	ev := []byte(`{"token":"t","event":"e","distinct_id":"d"}`)
 	gz := gzipBytes(t, ev)
-	bomb := gzipBytes(t, bytes.Repeat([]byte{'['}, 200<<20)) // 200 MiB of '[' in ~200 KB
+	bomb := gzipBytes(t, bytes.Repeat([]byte{'['}, 40<<20)) // 40 MiB of '[' in ~40 KB, limit 25 MiB
 	hugeID := `{"token":"t","event":"e","distinct_id":"` + strings.Repeat("x", 3<<20) + `"}`
 	cases := []struct {
 		name, path string
