@@ -55,6 +55,9 @@ type machine struct {
 	regexes     map[string]*regexEntry
 	walker      costWalker
 	jsonCache   map[string]parsedJSON
+
+	stackBuf [64]Value // initial backing of stack and calls: one allocation per execution
+	callBuf  [8]frame
 }
 
 // Exec runs a program until it finishes, fails or suspends on an async call.
@@ -75,12 +78,12 @@ func newMachine(p *Program, opts *Options) *machine {
 		prog:     p,
 		opts:     opts,
 		version:  p.version,
-		stack:    make([]Value, 0, 64),
-		calls:    make([]frame, 0, 16),
 		memLimit: opts.memoryLimit(),
 		timeout:  opts.timeout(),
 		start:    time.Now(),
 	}
+	m.stack = m.stackBuf[:0]
+	m.calls = m.callBuf[:0]
 	rootGlobals := p.chunks["root"].globals
 	if g := opts.Globals.AsDict(); g != nil {
 		if rootGlobals == nil {
