@@ -127,7 +127,7 @@ func TestPosthogGoSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer remote.Close()
-	local, err := posthog.NewWithConfig(token, posthog.Config{Endpoint: srv.URL, PersonalApiKey: e.personalKey(nil), DefaultFeatureFlagsPollingInterval: time.Hour, FeatureFlagRequestTimeout: 5 * time.Second})
+	local, err := posthog.NewWithConfig(token, posthog.Config{Endpoint: srv.URL, SecretKey: e.personalKey(nil), DefaultFeatureFlagsPollingInterval: time.Hour, FeatureFlagRequestTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

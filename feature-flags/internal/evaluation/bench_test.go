@@ -118,7 +118,7 @@ func localSDK(tb testing.TB, set *definitions.FlagSet) posthog.Client {
 		_, _ = w.Write([]byte(`{}`))
 	}))
 	tb.Cleanup(srv.Close)
-	c, err := posthog.NewWithConfig("phc_bench", posthog.Config{Endpoint: srv.URL, PersonalApiKey: "phx_bench", DefaultFeatureFlagsPollingInterval: time.Hour})
+	c, err := posthog.NewWithConfig("phc_bench", posthog.Config{Endpoint: srv.URL, SecretKey: "phx_bench", DefaultFeatureFlagsPollingInterval: time.Hour})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -98,7 +98,7 @@ func TestPosthogGoFixtures(t *testing.T) {
 				_, _ = w.Write([]byte(`{}`))
 			}))
 			defer srv.Close()
-			c, err := posthog.NewWithConfig("phc_fx", posthog.Config{Endpoint: srv.URL, PersonalApiKey: "phx_fx", DefaultFeatureFlagsPollingInterval: time.Hour})
+			c, err := posthog.NewWithConfig("phc_fx", posthog.Config{Endpoint: srv.URL, SecretKey: "phx_fx", DefaultFeatureFlagsPollingInterval: time.Hour})
 			if err != nil {
 				t.Fatal(err)
 			}

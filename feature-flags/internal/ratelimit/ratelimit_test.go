@@ -1,21 +1,32 @@
 package ratelimit
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
+
+// checks runs Check n times on key and returns the decisions.
+func checks(l interface{ Check(string) Decision }, key string, n int) []Decision {
+	out := make([]Decision, n)
+	for i := range out {
+		out[i] = l.Check(key)
+	}
+	return out
+}
 
 func TestModes(t *testing.T) {
-	if d := New(false, false, 1, 1); d.Check("k") != Allowed || d.Check("k") != Allowed {
-		t.Error("disabled limiter must allow")
+	if got := checks(New(false, false, 1, 1), "k", 2); !slices.Equal(got, []Decision{Allowed, Allowed}) {
+		t.Errorf("disabled limiter must allow: %v", got)
 	}
 	l := New(true, false, 0.001, 2)
-	if l.Check("k") != Allowed || l.Check("k") != Allowed || l.Check("k") != Blocked {
-		t.Error("enforcing limiter: burst of 2 then blocked")
+	if got := checks(l, "k", 3); !slices.Equal(got, []Decision{Allowed, Allowed, Blocked}) {
+		t.Errorf("enforcing limiter: burst of 2 then blocked: %v", got)
 	}
 	if l.Check("other") != Allowed {
 		t.Error("keys are independent")
 	}
-	w := New(true, true, 0.001, 1)
-	if w.Check("k") != Allowed || w.Check("k") != Warned {
-		t.Error("log-only limiter warns")
+	if got := checks(New(true, true, 0.001, 1), "k", 2); !slices.Equal(got, []Decision{Allowed, Warned}) {
+		t.Errorf("log-only limiter warns: %v", got)
 	}
 	var nilLimiter *Limiter
 	if nilLimiter.Check("k") != Allowed {
@@ -40,10 +51,10 @@ func TestParseRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Check("1") != Allowed || p.Check("1") != Blocked {
-		t.Error("default 1/minute")
+	if got := checks(p, "1", 2); !slices.Equal(got, []Decision{Allowed, Blocked}) {
+		t.Errorf("default 1/minute: %v", got)
 	}
-	if p.Check("7") != Allowed || p.Check("7") != Allowed || p.Check("7") != Blocked {
-		t.Error("override 2/minute")
+	if got := checks(p, "7", 3); !slices.Equal(got, []Decision{Allowed, Allowed, Blocked}) {
+		t.Errorf("override 2/minute: %v", got)
 	}
 }

@@ -26,23 +26,19 @@ func newTTLCache[K comparable, V any]() *ttlCache[K, V] {
 
 // get returns the cached value for k or runs load. load returns the value,
 // how long to keep it (0 = do not cache) and an error (never cached).
+// Concurrent callers for the same cold key wait for the one load.
 func (c *ttlCache[K, V]) get(ctx context.Context, k K, load func(context.Context) (V, time.Duration, error)) (V, error) {
-	for {
-		c.mu.Lock()
-		e, ok := c.entries[k]
-		if ok {
-			select {
-			case <-e.ready:
-				if time.Now().Before(e.expires) {
-					c.mu.Unlock()
-					return e.value, nil
-				}
-				delete(c.entries, k)
-				ok = false
-			default:
+	c.mu.Lock()
+	if e, ok := c.entries[k]; ok {
+		select {
+		case <-e.ready:
+			if time.Now().Before(e.expires) {
+				c.mu.Unlock()
+				return e.value, nil
 			}
-		}
-		if ok {
+			delete(c.entries, k) // expired: reload below
+		default:
+			// Another caller is loading: wait for its result.
 			c.mu.Unlock()
 			select {
 			case <-e.ready:
@@ -52,22 +48,24 @@ func (c *ttlCache[K, V]) get(ctx context.Context, k K, load func(context.Context
 				return zero, ctx.Err()
 			}
 		}
-		e = &ttlEntry[V]{ready: make(chan struct{})}
-		c.entries[k] = e
-		c.mu.Unlock()
-
-		v, ttl, err := load(ctx)
-		c.mu.Lock()
-		e.value, e.err = v, err
-		if err != nil || ttl <= 0 {
-			delete(c.entries, k)
-		} else {
-			e.expires = time.Now().Add(ttl)
-		}
-		close(e.ready)
-		c.mu.Unlock()
-		return v, err
 	}
+	e := &ttlEntry[V]{ready: make(chan struct{})}
+	c.entries[k] = e
+	c.mu.Unlock()
+
+	v, ttl, err := load(ctx)
+	c.mu.Lock()
+	e.value, e.err = v, err
+	if err != nil || ttl <= 0 {
+		if c.entries[k] == e {
+			delete(c.entries, k)
+		}
+	} else {
+		e.expires = time.Now().Add(ttl)
+	}
+	close(e.ready)
+	c.mu.Unlock()
+	return v, err
 }
 
 // invalidate drops k.
