@@ -40,24 +40,18 @@ func Build(ctx *event.Context, events []payload.RawEvent, userAgent string) (typ
 		return types.CapturedEvent{}, err
 	}
 
-	// properties in the reference's field order.
+	// The reference builds data with serde_json's json! macro, whose map
+	// is sorted: event, properties{$lib, $session_id, $snapshot_items,
+	// $snapshot_source, $window_id, distinct_id}.
 	buf := make([]byte, 0, estimate(events))
-	buf = append(buf, `{"event":"$snapshot_items","properties":{"distinct_id":`...)
-	buf = types.AppendJSONString(buf, distinctID)
+	buf = append(buf, `{"event":"$snapshot_items","properties":{"$lib":`...)
+	if lib := first.Props.Lib; lib != nil && string(lib) != "null" {
+		buf = append(buf, lib...)
+	} else {
+		buf = types.AppendJSONString(buf, libFromUserAgent(userAgent))
+	}
 	buf = append(buf, `,"$session_id":`...)
 	buf = types.AppendJSONString(buf, sessionID)
-	buf = append(buf, `,"$window_id":`...)
-	if w := first.Props.WindowID; w != nil && string(w) != "null" {
-		buf = append(buf, w...)
-	} else {
-		buf = types.AppendJSONString(buf, sessionID)
-	}
-	buf = append(buf, `,"$snapshot_source":`...)
-	if src := first.Props.SnapshotSource; src != nil && string(src) != "null" {
-		buf = append(buf, src...)
-	} else {
-		buf = append(buf, `"web"`...)
-	}
 	buf = append(buf, `,"$snapshot_items":[`...)
 	n := 0
 	for i := range events {
@@ -83,12 +77,20 @@ func Build(ctx *event.Context, events []payload.RawEvent, userAgent string) (typ
 			return types.CapturedEvent{}, apierr.New(apierr.MissingSnapshotData, "")
 		}
 	}
-	buf = append(buf, `],"$lib":`...)
-	if lib := first.Props.Lib; lib != nil && string(lib) != "null" {
-		buf = append(buf, lib...)
+	buf = append(buf, `],"$snapshot_source":`...)
+	if src := first.Props.SnapshotSource; src != nil && string(src) != "null" {
+		buf = append(buf, src...)
 	} else {
-		buf = types.AppendJSONString(buf, libFromUserAgent(userAgent))
+		buf = append(buf, `"web"`...)
 	}
+	buf = append(buf, `,"$window_id":`...)
+	if w := first.Props.WindowID; w != nil && string(w) != "null" {
+		buf = append(buf, w...)
+	} else {
+		buf = types.AppendJSONString(buf, sessionID)
+	}
+	buf = append(buf, `,"distinct_id":`...)
+	buf = types.AppendJSONString(buf, distinctID)
 	buf = append(buf, "}}"...)
 
 	id := first.UUID
@@ -148,15 +150,14 @@ func SessionID(ev *payload.RawEvent) (string, error) {
 	return sid, nil
 }
 
-// libFromUserAgent: the user agent's product name when it is a PostHog
-// SDK ("posthog-android/3.0" → "posthog-android"), else "web"; no user
-// agent → "unknown".
+// libFromUserAgent: the user agent's product name when it names a PostHog
+// SDK ("posthog-android/3.0" → "posthog-android"; the reference's check is
+// case-sensitive), else "web"; no user agent → "unknown".
 func libFromUserAgent(ua string) string {
 	if ua == "" {
 		return "unknown"
 	}
-	if strings.Contains(strings.ToLower(ua), "posthog") {
-		name, _, _ := strings.Cut(ua, "/")
+	if name, _, _ := strings.Cut(ua, "/"); strings.Contains(name, "posthog") {
 		return name
 	}
 	return "web"
