@@ -169,3 +169,36 @@ func TestExperienceContinuity(t *testing.T) {
 		t.Errorf("override = %q %v", hk, err)
 	}
 }
+
+func TestFailuresStayPerFlag(t *testing.T) {
+	e := newEnv(t)
+	teamID, token := e.team()
+	e.flag(teamID, "static", `{"groups":[{"properties":[],"rollout_percentage":100}]}`)
+	e.flag(teamID, "needs-db", `{"groups":[{"properties":[{"key":"plan","type":"person","value":"pro"}],"rollout_percentage":100}]}`)
+	e.flag(teamID, "eec-flag", `{"groups":[{"properties":[],"rollout_percentage":100}]}`, eec)
+	e.person(teamID, `{"plan":"pro"}`, "u")
+	// Warm the team and flag caches, then break the tables behind the person
+	// and hash-key lookups.
+	e.v2(map[string]any{"token": token, "distinct_id": "u"})
+	e.exec(`ALTER TABLE posthog_person RENAME TO posthog_person_gone`)
+	e.exec(`ALTER TABLE posthog_featureflaghashkeyoverride RENAME TO posthog_featureflaghashkeyoverride_gone`)
+	code, m := e.post("/flags?v=2", map[string]any{"token": token, "distinct_id": "u", "$anon_distinct_id": "a"})
+	if code != 200 || m["errorsWhileComputingFlags"] != true {
+		t.Fatalf("status %d errors=%v", code, m["errorsWhileComputingFlags"])
+	}
+	flags := m["flags"].(map[string]any)
+	if f := flagOf(t, flags, "static"); f["enabled"] != true || f["failed"] != nil {
+		t.Errorf("static flag must be unaffected: %v", f)
+	}
+	if f := flagOf(t, flags, "needs-db"); f["failed"] != true || f["reason"].(map[string]any)["code"] != "database_error" {
+		t.Errorf("person lookup failure: %v", f)
+	}
+	if f := flagOf(t, flags, "eec-flag"); f["failed"] != true || f["reason"].(map[string]any)["code"] != "hash_key_override_error" {
+		t.Errorf("hash key failure: %v", f)
+	}
+	// Overrides in the request make the database unnecessary again.
+	flags = e.v2(map[string]any{"token": token, "distinct_id": "u", "person_properties": map[string]any{"plan": "pro"}})
+	if f := flagOf(t, flags, "needs-db"); f["enabled"] != true || f["failed"] != nil {
+		t.Errorf("overridden properties skip the database: %v", f)
+	}
+}
