@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -211,5 +212,35 @@ func TestRateLimiting(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || res.Header.Get("X-PostHog-Rate-Limit-Warning") != "true" {
 		t.Errorf("log-only IP limiter = %d warning=%q", res.StatusCode, res.Header.Get("X-PostHog-Rate-Limit-Warning"))
+	}
+}
+
+func TestMetricsAndProbes(t *testing.T) {
+	e := newEnv(t)
+	teamID, token := e.team()
+	e.flag(teamID, "on", `{"groups":[{"properties":[],"rollout_percentage":100}]}`)
+	e.post("/flags?v=2", map[string]any{"token": token, "distinct_id": "d"})
+	for path, want := range map[string]string{"/_liveness": "ok", "/_readiness": "ready", "/": "feature flags"} {
+		res, err := http.Get(e.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || string(b) != want {
+			t.Errorf("%s = %d %q", path, res.StatusCode, b)
+		}
+	}
+	res, err := http.Get(e.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, name := range []string{"flags_requests_total", "flags_requests_duration_ms", "flags_evaluation_time", "flags_db_flag_reads_total",
+		"http_requests_total", "feature_flags_billing_limits_loaded_tokens"} {
+		if !strings.Contains(string(b), name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
 	}
 }
