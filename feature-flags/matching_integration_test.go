@@ -202,3 +202,52 @@ func TestFailuresStayPerFlag(t *testing.T) {
 		t.Errorf("overridden properties skip the database: %v", f)
 	}
 }
+
+func TestFlagFiltering(t *testing.T) {
+	e := newEnv(t)
+	teamID, token := e.team()
+	e.flag(teamID, "everywhere", `{"groups":[{"properties":[],"rollout_percentage":100}]}`)
+	server := e.flag(teamID, "server-only", `{"groups":[{"properties":[],"rollout_percentage":100}]}`)
+	e.exec(`UPDATE posthog_featureflag SET evaluation_runtime = 'server' WHERE id = $1`, server)
+	docs := e.flag(teamID, "docs-only", `{"groups":[{"properties":[],"rollout_percentage":100}]}`)
+	e.queryInt(`WITH c AS (INSERT INTO posthog_evaluationcontext (name, team_id) VALUES ('docs', $1) RETURNING id)
+		INSERT INTO posthog_featureflagevaluationcontext (feature_flag_id, evaluation_context_id) SELECT $2, id FROM c RETURNING 1`, teamID, docs)
+	e.flag(teamID, "survey-targeting-x", `{"groups":[{"properties":[],"rollout_percentage":100}]}`)
+
+	keys := func(flags map[string]any) map[string]bool {
+		out := map[string]bool{}
+		for k := range flags {
+			out[k] = true
+		}
+		return out
+	}
+	// A browser: server-only flags are left out.
+	_, m := e.post("/flags?v=2", map[string]any{"token": token, "distinct_id": "d"}, "User-Agent", "Mozilla/5.0")
+	got := keys(m["flags"].(map[string]any))
+	if got["server-only"] || !got["everywhere"] || !got["docs-only"] {
+		t.Errorf("browser runtime: %v", got)
+	}
+	// A server SDK sees them; an explicit runtime in the body wins.
+	_, m = e.post("/flags?v=2", map[string]any{"token": token, "distinct_id": "d"}, "User-Agent", "posthog-go/1.0")
+	if got = keys(m["flags"].(map[string]any)); !got["server-only"] {
+		t.Errorf("server runtime: %v", got)
+	}
+	_, m = e.post("/flags?v=2", map[string]any{"token": token, "distinct_id": "d", "evaluation_runtime": "client"}, "User-Agent", "posthog-go/1.0")
+	if got = keys(m["flags"].(map[string]any)); got["server-only"] {
+		t.Errorf("explicit client runtime: %v", got)
+	}
+	// Evaluation contexts: tagged flags need a shared tag, untagged ones stay.
+	_, m = e.post("/flags?v=2", map[string]any{"token": token, "distinct_id": "d", "evaluation_contexts": []string{"marketing"}})
+	if got = keys(m["flags"].(map[string]any)); got["docs-only"] || !got["everywhere"] {
+		t.Errorf("other context: %v", got)
+	}
+	_, m = e.post("/flags?v=2", map[string]any{"token": token, "distinct_id": "d", "evaluation_environments": []string{"docs"}})
+	if got = keys(m["flags"].(map[string]any)); !got["docs-only"] {
+		t.Errorf("matching context (alias): %v", got)
+	}
+	// Survey-only requests.
+	_, m = e.post("/flags?v=2&only_evaluate_survey_feature_flags=true", map[string]any{"token": token, "distinct_id": "d"})
+	if got = keys(m["flags"].(map[string]any)); len(got) != 1 || !got["survey-targeting-x"] {
+		t.Errorf("survey flags only: %v", got)
+	}
+}
