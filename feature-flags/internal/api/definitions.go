@@ -114,7 +114,11 @@ func (s *Server) definitionsFeed(w http.ResponseWriter, r *http.Request) {
 // dependency_chain, the group type mapping, and cohorts as property groups.
 func DefinitionsJSON(set *definitions.FlagSet, types map[int]string) ([]byte, error) {
 	flags := make([]any, 0, len(set.Flags))
+	byID := make(map[int]int, len(set.Flags))
 	for i, f := range set.Flags {
+		byID[f.ID] = i
+	}
+	for _, f := range set.Flags {
 		if f.Deleted {
 			continue
 		}
@@ -139,10 +143,8 @@ func DefinitionsJSON(set *definitions.FlagSet, types map[int]string) ([]byte, er
 						key, _ := pm["key"].(string)
 						target := -1
 						if id, err := strconv.Atoi(key); err == nil {
-							for j, o := range set.Flags {
-								if o.ID == id {
-									target = j
-								}
+							if j, ok := byID[id]; ok {
+								target = j
 							}
 						}
 						if target < 0 {
@@ -158,7 +160,6 @@ func DefinitionsJSON(set *definitions.FlagSet, types map[int]string) ([]byte, er
 				}
 			}
 		}
-		_ = i
 		flags = append(flags, m)
 	}
 	mapping := map[string]string{}

@@ -3,6 +3,7 @@ package evaluation
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/hoggo/feature-flags/internal/cohorts"
@@ -198,7 +199,7 @@ func (e *evaluator) match(i int, r *Result) {
 	if h := f.Filters.Holdout; h != nil {
 		p := min(max(h.ExclusionPercentage, 0), 100)
 		if p >= 100 || hash.Holdout(e.holdoutIdentifier(f)) <= p/100 {
-			variant := "holdout-" + itoa(h.ID)
+			variant := "holdout-" + strconv.Itoa(h.ID)
 			r.Enabled = true
 			r.Variant = variant
 			r.Reason = reasonOf(kHoldout, -1)
@@ -274,8 +275,6 @@ func failCode(err error) string {
 	}
 	return "internal_error"
 }
-
-func itoa(n int) string { return matching.String(n) }
 
 // personIdentifier picks the hashing identifier for person-aggregated
 // conditions: device id (device bucketing), the stored hash-key override,

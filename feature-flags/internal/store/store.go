@@ -89,7 +89,7 @@ type Store struct {
 type FlagSet struct {
 	*definitions.FlagSet
 	Source string // "redis" or "postgres"
-	// Raw is the definitions JSON as loaded (for the definitions feed and its ETag).
+	// Entry is the definitions as loaded.
 	Entry *definitions.CacheEntry
 }
 
