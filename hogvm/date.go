@@ -193,7 +193,7 @@ func registerDateFunctions(f map[string]*stlEntry) {
 			}
 			return NewDateTime(secondsOf(t), zone), nil
 		}
-		return Null, vmErrorf("input.trim is not a function")
+		return NewDateTime(math.NaN(), zone), nil
 	}, 1, 2}
 	f["formatDateTime"] = &stlEntry{stlFormatDateTime, 2, 3}
 	f["dateAdd"] = &stlEntry{func(m *machine, a []Value) (Value, error) {

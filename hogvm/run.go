@@ -9,6 +9,9 @@ import (
 
 var errEndOfBytecode = &Error{Message: "Unexpected end of bytecode"}
 
+// errRegexType is what the reference's RE2 matcher throws for a regex that is not a string.
+var errRegexType = &Error{Message: "Expected string, Buffer, RegExp, or RE2 as the 1st argument."}
+
 // run is the interpreter loop.
 func (m *machine) run() (*Result, error) {
 	fr := &m.calls[len(m.calls)-1]
@@ -221,7 +224,10 @@ func (m *machine) run() (*Result, error) {
 				rx = String("(?i)" + jsString(rx))
 			}
 			if Truthy(rx) && Truthy(value) {
-				out, err = m.regexMatch(jsString(rx), jsString(value))
+				if rx.kind != KindString {
+					return nil, errRegexType
+				}
+				out, err = m.regexMatch(rx.s(), jsString(value))
 				if err != nil {
 					return nil, err
 				}
@@ -917,9 +923,26 @@ func debugJSON(v Value) string {
 	return jsonStringify(v, 0)
 }
 
-// compareValues applies a comparison opcode after the reference's type unification.
+// compareValues applies a comparison opcode after the reference's type
+// unification. Two arrays or tuples of finite numbers (sortableSemver's
+// output) compare element by element.
 func compareValues(op int64, left, right Value) bool {
 	l, r := unifyComparisonTypes(left, right)
+	if c, ok := compareNumberArrays(l, r); ok {
+		switch op {
+		case opEq:
+			return c == 0
+		case opNotEq:
+			return c != 0
+		case opGt:
+			return c > 0
+		case opGtEq:
+			return c >= 0
+		case opLt:
+			return c < 0
+		}
+		return c <= 0
+	}
 	switch op {
 	case opEq:
 		return strictEquals(l, r)
@@ -933,4 +956,36 @@ func compareValues(op int64, left, right Value) bool {
 		return jsCompare(l, r, opLT)
 	}
 	return jsCompare(l, r, opLTE)
+}
+
+func compareNumberArrays(l, r Value) (int, bool) {
+	la, ra := l.AsArray(), r.AsArray()
+	if la == nil || ra == nil || !finiteNumbers(la.Items) || !finiteNumbers(ra.Items) {
+		return 0, false
+	}
+	for i := 0; i < min(len(la.Items), len(ra.Items)); i++ {
+		a, b := la.Items[i].f(), ra.Items[i].f()
+		if a != b {
+			if a < b {
+				return -1, true
+			}
+			return 1, true
+		}
+	}
+	switch {
+	case len(la.Items) < len(ra.Items):
+		return -1, true
+	case len(la.Items) > len(ra.Items):
+		return 1, true
+	}
+	return 0, true
+}
+
+func finiteNumbers(items []Value) bool {
+	for _, it := range items {
+		if it.kind != KindNumber || math.IsInf(it.f(), 0) || it.f() != it.f() {
+			return false
+		}
+	}
+	return true
 }

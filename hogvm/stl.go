@@ -39,7 +39,10 @@ func init() {
 			if !Truthy(arg(a, 0)) || !Truthy(arg(a, 1)) {
 				return False, nil
 			}
-			ok, err := m.regexMatch(jsString(a[1]), jsString(a[0]))
+			if a[1].kind != KindString {
+				return Null, errRegexType
+			}
+			ok, err := m.regexMatch(a[1].s(), jsString(a[0]))
 			return Bool(ok), err
 		}, 2, 2},
 		"extractRegex": {stlExtractRegex, 2, 2},
@@ -107,7 +110,18 @@ func init() {
 		"JSONExtractArrayRaw": {stlJSONExtractArrayRaw, 1, -1},
 		"JSONExtract":         {stlJSONExtract, 2, -1},
 		"base64Encode": {func(m *machine, a []Value) (Value, error) {
-			return String(base64.StdEncoding.EncodeToString([]byte(jsString(a[0])))), nil
+			switch a[0].kind {
+			case KindString:
+				return String(base64.StdEncoding.EncodeToString([]byte(a[0].s()))), nil
+			case KindArray: // Buffer.from(array) takes the items as bytes
+				items := a[0].AsArray().Items
+				b := make([]byte, len(items))
+				for i, it := range items {
+					b[i] = byte(jsnum.ToInt32(toNumber(it)))
+				}
+				return String(base64.StdEncoding.EncodeToString(b)), nil
+			}
+			return Null, vmErrorf("The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object. Received %s", describeJS(a[0]))
 		}, 1, 1},
 		"base64Decode":    {func(m *machine, a []Value) (Value, error) { return String(lenientBase64(jsString(a[0]))), nil }, 1, 1},
 		"tryBase64Decode": {func(m *machine, a []Value) (Value, error) { return String(lenientBase64(jsString(a[0]))), nil }, 1, 1},
@@ -566,7 +580,24 @@ func trimFn(left, right bool) stlFunc {
 		if utf16Len(ch) != 1 {
 			return String(""), nil
 		}
-		s := jsString(a[0])
+		if arr := a[0].AsArray(); arr != nil {
+			// the reference indexes and slices whatever it gets: an array keeps its items
+			items := arr.Items
+			for left && len(items) > 0 && items[0].kind == KindString && items[0].s() == ch {
+				items = items[1:]
+			}
+			for right && len(items) > 0 && items[len(items)-1].kind == KindString && items[len(items)-1].s() == ch {
+				items = items[:len(items)-1]
+			}
+			if left && right && len(items) == 0 {
+				return String(""), nil
+			}
+			return NewArray(slices.Clone(items)), nil
+		}
+		if a[0].kind != KindString {
+			return Null, vmErrorf("str.slice is not a function")
+		}
+		s := a[0].s()
 		if left {
 			for strings.HasPrefix(s, ch) {
 				s = s[len(ch):]
@@ -582,10 +613,14 @@ func trimFn(left, right bool) stlFunc {
 }
 
 func stlSplitByString(m *machine, a []Value) (Value, error) {
-	if a[1].kind == KindNull {
+	switch a[1].kind {
+	case KindNull:
 		return Null, nil
+	case KindString:
+	default:
+		return Null, vmErrorf("str.split is not a function")
 	}
-	s, sep := jsString(a[1]), jsString(a[0])
+	s, sep := a[1].s(), jsString(a[0])
 	var parts []string
 	if sep == "" {
 		for _, u := range toUnits(s) {
@@ -813,4 +848,15 @@ func decodeURIComponent(s string) (string, bool) {
 		return "", false
 	}
 	return out, true
+}
+
+// describeJS renders a value the way Node's argument-type errors do ("type number (0)").
+func describeJS(v Value) string {
+	switch v.kind {
+	case KindNull:
+		return "null"
+	case KindBool, KindNumber:
+		return "type " + typeofJS(v) + " (" + jsString(v) + ")"
+	}
+	return "an instance of " + map[Kind]string{KindDict: "Map"}[v.kind]
 }

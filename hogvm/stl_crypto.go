@@ -45,11 +45,15 @@ func encodeDigest(sum []byte, enc Value) string {
 
 func hashFn(algo string, hexOnly bool) stlFunc {
 	return func(m *machine, a []Value) (Value, error) {
-		if a[0].kind == KindNull {
+		switch a[0].kind {
+		case KindNull:
 			return Null, nil
+		case KindString:
+		default:
+			return Null, vmErrorf(`The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received %s`, describeJS(a[0]))
 		}
 		h := newHash(algo)()
-		h.Write([]byte(jsString(a[0])))
+		h.Write([]byte(a[0].s()))
 		enc := Null
 		if !hexOnly {
 			enc = arg(a, 1)

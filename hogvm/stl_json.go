@@ -68,19 +68,24 @@ func stlJSONHas(m *machine, a []Value) (Value, error) {
 			if key.kind == KindNumber {
 				items := cur.AsArray().Items
 				k := key.f()
+				var idx float64
 				switch {
 				case k < 0:
 					if k < -float64(len(items)) {
 						return False, nil
 					}
-					cur = items[len(items)+int(k)]
+					idx = float64(len(items)) + k
 				case k == 0:
 					return False, nil
 				default:
 					if k > float64(len(items)) {
 						return False, nil
 					}
-					cur = items[int(k)-1]
+					idx = k - 1
+				}
+				cur = Null // a fractional index reads undefined
+				if idx == math.Trunc(idx) && idx >= 0 && idx < float64(len(items)) {
+					cur = items[int(idx)]
 				}
 			} else {
 				v, err := getProperty(cur, key)
@@ -90,8 +95,12 @@ func stlJSONHas(m *machine, a []Value) (Value, error) {
 				cur = v
 			}
 		case KindNull:
-			// typeof null === 'object' in the reference: keys are never found
-			return False, nil
+			// typeof null === 'object' in the reference: a numeric key is skipped,
+			// a string key fails the `in` operator
+			if key.kind == KindNumber {
+				continue
+			}
+			return Null, vmErrorf("Cannot use 'in' operator to search for '%s' in null", jsString(key))
 		default:
 			return False, nil
 		}
@@ -104,12 +113,25 @@ func stlJSONLength(m *machine, a []Value) (Value, error) {
 	if !ok {
 		return Int(0), nil
 	}
+	switch obj.kind {
+	case KindNull, KindArray, KindDict, KindError, KindDate, KindDateTime, KindClosure, KindCallable:
+	default:
+		return Int(0), nil // typeof obj !== 'object'
+	}
 	v := jsonPath(obj, a[1:])
 	switch v.kind {
 	case KindArray:
 		return Int(len(v.AsArray().Items)), nil
 	case KindDict:
 		return Int(v.AsDict().Len()), nil
+	case KindNull:
+		return Null, vmErrorf("Cannot convert undefined or null to object")
+	case KindError:
+		return Int(4), nil
+	case KindDate:
+		return Int(4), nil
+	case KindDateTime:
+		return Int(3), nil
 	}
 	return Int(0), nil
 }

@@ -15,6 +15,10 @@ const crypto = require('crypto')
 const { exec, convertHogToJS } = require('@posthog/hogvm')
 
 function toRegExp(regex) {
+    if (typeof regex !== 'string') {
+        // what node-re2, used by the reference CLI, throws
+        throw new TypeError('Expected string, Buffer, RegExp, or RE2 as the 1st argument.')
+    }
     let flags = ''
     while (regex.startsWith('(?i)')) {
         regex = regex.slice(4)
