@@ -47,4 +47,7 @@ func TestDefinitionsRateLimit(t *testing.T) {
 	if _, err := flags.New(t.Context(), cfg, nil); err == nil {
 		t.Error("invalid FLAG_DEFINITIONS_RATE_LIMITS must fail")
 	}
+	if _, err := flags.New(t.Context(), flags.Config{TeamIDsToTrack: "1,x"}, nil); err == nil {
+		t.Error("invalid TEAM_IDS_TO_TRACK must fail")
+	}
 }

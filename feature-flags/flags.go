@@ -27,6 +27,7 @@ import (
 
 	"github.com/hoggo/feature-flags/internal/api"
 	"github.com/hoggo/feature-flags/internal/auth"
+	"github.com/hoggo/feature-flags/internal/metrics"
 	"github.com/hoggo/feature-flags/internal/ratelimit"
 	"github.com/hoggo/feature-flags/internal/store"
 )
@@ -156,13 +157,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 			return nil, fmt.Errorf("FLAGS_REDIS_URL: %w", err)
 		}
 	}
+	teams, err := metrics.ParseTeamFilter(cfg.TeamIDsToTrack)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
 	defsLimiter, err := definitionsLimiter(cfg)
 	if err != nil {
 		closeAll()
 		return nil, err
 	}
 	ttl := time.Duration(cfg.DefinitionsCacheSecs) * time.Second
-	st := store.New(pg, flagsRedis, store.Options{TeamTTL: ttl, FlagsTTL: ttl, NegativeTeamTTL: ttl})
+	st := store.New(pg, flagsRedis, store.Options{TeamTTL: ttl, FlagsTTL: ttl, NegativeTeamTTL: ttl, TeamLabel: teams.Label})
 	var quota *limiters.RedisLimiter
 	if rdb != nil {
 		quota = limiters.NewQuotaLimiter(rdb, limiters.ResourceFeatureFlagRequests, "", time.Duration(max(cfg.BillingLimiterTTLSecs, 1))*time.Second,

@@ -31,7 +31,7 @@ func (s *Store) HashKeyOverrides(ctx context.Context, teamID int, distinctID, an
 			if err == nil || !isForeignKeyViolation(err) {
 				break
 			}
-			metrics.HashKeyRetries.WithLabelValues(strconv.Itoa(teamID), "write").Inc()
+			metrics.HashKeyRetries.WithLabelValues(s.teamLabel(teamID), "write").Inc()
 			if !sleepJitter(ctx, 100, 300) {
 				break
 			}
@@ -55,7 +55,7 @@ func (s *Store) HashKeyOverrides(ctx context.Context, teamID int, distinctID, an
 		if err == nil || !isTransient(err) {
 			break
 		}
-		metrics.HashKeyRetries.WithLabelValues(strconv.Itoa(teamID), "read").Inc()
+		metrics.HashKeyRetries.WithLabelValues(s.teamLabel(teamID), "read").Inc()
 		if !sleepJitter(ctx, 50, 300) {
 			break
 		}
@@ -64,6 +64,13 @@ func (s *Store) HashKeyOverrides(ctx context.Context, teamID int, distinctID, an
 		return nil, fmt.Errorf("read hash key overrides: %w", err)
 	}
 	return out, nil
+}
+
+func (s *Store) teamLabel(id int) string {
+	if s.opt.TeamLabel == nil {
+		return strconv.Itoa(id)
+	}
+	return s.opt.TeamLabel(id)
 }
 
 type querier interface {

@@ -72,6 +72,9 @@ type Options struct {
 	TeamTTL, FlagsTTL time.Duration
 	// NegativeTeamTTL is how long an unknown token is remembered.
 	NegativeTeamTTL time.Duration
+	// TeamLabel renders a team id as a metric label (TEAM_IDS_TO_TRACK);
+	// nil labels every team.
+	TeamLabel func(int) string
 }
 
 // Store reads from Postgres and Redis. It is safe for concurrent use.
