@@ -400,12 +400,7 @@ func stlDateDiff(m *machine, a []Value) (Value, error) {
 	}
 	ms := float64(end.UnixMilli() - start.UnixMilli())
 	// luxon's diff in years..seconds converted back with casual month/year lengths
-	casualHours := func() float64 {
-		years, months := calendarDiff(start, end)
-		anchor := addMonthsClamped(start, years*12+months)
-		rest := float64(end.UnixMilli()-anchor.UnixMilli()) / 3600000
-		return float64(years)*365*24 + float64(months)*30*24 + rest
-	}
+	casualHours := func() float64 { return luxonDiffSeconds(end, start) / 3600 }
 	switch unit {
 	case "day":
 		return Number(math.Floor(ms / 86400000)), nil
@@ -425,18 +420,68 @@ func stlDateDiff(m *machine, a []Value) (Value, error) {
 	return Null, vmErrorf("Unsupported unit for dateDiff: %s", unit)
 }
 
-// calendarDiff counts whole years and months from a to b (b >= a), as luxon's diff does.
-func calendarDiff(a, b time.Time) (int, int) {
-	if b.Before(a) {
-		y, mo := calendarDiff(b, a)
-		return -y, -mo
+// luxonDiffSeconds is luxon's this.diff(other, [years, months, weeks, days,
+// hours, minutes, seconds]).as("seconds"): calendar units are counted on each
+// side's local fields and converted back with luxon's casual lengths (a year
+// is 365 days, a month 30), which is what the reference's dateDiff reports.
+func luxonDiffSeconds(this, other time.Time) float64 {
+	otherIsLater := other.UnixMilli() > this.UnixMilli()
+	earlier, later := other, this
+	if otherIsLater {
+		earlier, later = this, other
 	}
-	total := (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
-	for total > 0 && addMonthsClamped(a, total).After(b) {
-		total--
+	var years, months, weeks, days int
+	plus := func() time.Time {
+		y, m := earlier.Year()+years, int(earlier.Month())+months
+		my, mm := y+floorDiv(m-1, 12), floorMod(m-1, 12)+1
+		d := min(earlier.Day(), daysIn(my, mm)) + days + 7*weeks
+		return time.Date(y, time.Month(m), d, earlier.Hour(), earlier.Minute(), earlier.Second(), earlier.Nanosecond(), earlier.Location())
 	}
-	return total / 12, total % 12
+	after := func(a, b time.Time) bool { return a.UnixMilli() > b.UnixMilli() }
+	cursor := earlier
+	step := func(unit *int, differ func(a, b time.Time) int) {
+		*unit = differ(cursor, later)
+		highWater := plus()
+		if after(highWater, later) {
+			*unit--
+			cursor = plus()
+			if after(cursor, later) {
+				*unit--
+				cursor = plus()
+			}
+		} else {
+			cursor = highWater
+		}
+	}
+	step(&years, func(a, b time.Time) int { return b.Year() - a.Year() })
+	step(&months, func(a, b time.Time) int { return int(b.Month()) - int(a.Month()) + (b.Year()-a.Year())*12 })
+	step(&weeks, func(a, b time.Time) int { d := localDayDiff(a, b); return (d - d%7) / 7 })
+	step(&days, localDayDiff)
+	remaining := float64(later.UnixMilli()-cursor.UnixMilli()) / 1000
+	total := float64(years)*365*86400 + float64(months)*30*86400 + float64(weeks)*7*86400 + float64(days)*86400 + remaining
+	if otherIsLater {
+		return -total
+	}
+	return total
 }
+
+// localDayDiff counts calendar days between the local dates of a and b.
+func localDayDiff(a, b time.Time) int {
+	day := func(t time.Time) int64 {
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+	}
+	return int(day(b) - day(a))
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func floorMod(a, b int) int { return a - floorDiv(a, b)*b }
 
 var monthNames = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
 

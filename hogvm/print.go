@@ -127,6 +127,10 @@ func (p *printer) value(v Value) {
 		sb.WriteByte(')')
 	case KindDate:
 		d := v.AsDate()
+		if d.Year == invalidYear {
+			sb.WriteString("Date(NaN, NaN, NaN)")
+			return
+		}
 		sb.WriteString("Date(")
 		sb.WriteString(jsnum.Format(float64(d.Year)))
 		sb.WriteString(", ")

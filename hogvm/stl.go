@@ -366,6 +366,9 @@ func stlToString(v Value) string {
 		return v.s()
 	case KindDate:
 		d := v.AsDate()
+		if d.Year == invalidYear {
+			return "NaN-NaN-NaN"
+		}
 		return fmt.Sprintf("%d-%02d-%02d", d.Year, d.Month, d.Day)
 	case KindDateTime:
 		return isoDateTime(v.f(), v.s())

@@ -1,0 +1,108 @@
+package hogvm
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// runNodeBatch runs token programs through the Node VM and returns {stdout, error} per program.
+func runNodeBatch(t *testing.T, progs [][]any) ([]json.RawMessage, []struct {
+	Stdout string  `json:"stdout"`
+	Error  *string `json:"error"`
+}) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed")
+	}
+	if _, err := os.Stat(filepath.Join("bench", "node_modules", "@posthog", "hogvm")); err != nil {
+		t.Skip("@posthog/hogvm not installed: run hogvm/bench/setup.sh to enable the differential test")
+	}
+	raw := make([]json.RawMessage, len(progs))
+	for i, p := range progs {
+		raw[i], _ = json.Marshal(p)
+	}
+	file := filepath.Join(t.TempDir(), "cases.json")
+	data, _ := json.Marshal(raw)
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, filepath.Join("bench", "run.js"), "execmany", file)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v: %s", err, stderr.String())
+	}
+	var results []struct {
+		Stdout string  `json:"stdout"`
+		Error  *string `json:"error"`
+	}
+	if err := json.Unmarshal(out, &results); err != nil || len(results) != len(raw) {
+		t.Fatalf("node output: %v", err)
+	}
+	return raw, results
+}
+
+// TestDifferentialNodeDates compares date/time functions (luxon in the
+// reference) across instants, zones, units and every formatDateTime token.
+func TestDifferentialNodeDates(t *testing.T) {
+	instants := []any{0, 1609504496.789, 1700000000, 951782400, 1711846800, -86400.5, 1735689599}
+	zones := []string{"UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"}
+	var progs [][]any
+	dt := func(ts any, zone string) []any { return []any{34, ts, 32, zone, 2, "toDateTime", 2} }
+	for _, ts := range instants {
+		for _, z := range zones {
+			d := dt(ts, z)
+			progs = append(progs, append(append([]any{"_H", 1}, d...), 2, "toString", 1, 2, "print", 1))
+			for _, tok := range "abcCdDefFgGhHiIjklmMnpQrRsStTuVwWyYz%" {
+				p := append([]any{"_H", 1}, d...)
+				progs = append(progs, append(p, 32, "%"+string(tok)+"|", 2, "formatDateTime", 2, 2, "print", 1))
+			}
+			for _, fn := range []string{"toStartOfDay", "toStartOfHour", "toStartOfMonth", "toStartOfWeek", "toYear", "toMonth", "toYYYYMM", "toUnixTimestamp", "toInt", "toFloat"} {
+				p := append([]any{"_H", 1}, d...)
+				progs = append(progs, append(p, 2, fn, 1, 2, "print", 1))
+			}
+			for _, unit := range []string{"year", "month", "day", "hour", "minute"} {
+				p := append([]any{"_H", 1, 32, unit}, d...)
+				progs = append(progs, append(p, 2, "dateTrunc", 2, 2, "print", 1))
+			}
+			for _, unit := range []string{"second", "minute", "hour", "day", "week", "month", "year"} {
+				p := append([]any{"_H", 1, 32, unit, 33, 7}, d...)
+				progs = append(progs, append(p, 2, "dateAdd", 3, 2, "print", 1))
+				p = append([]any{"_H", 1, 32, unit}, d...)
+				p = append(p, dt(1735689599.5, "UTC")...)
+				progs = append(progs, append(p, 2, "dateDiff", 3, 2, "print", 1))
+			}
+		}
+	}
+	for _, s := range []string{"2024-02-29", "2024-02-29T12:30", "2024-02-29 12:30:45.123456", "2024-02-29T12:30:45+05:30",
+		"2024-13-01", "2024-02-30", "20240229", " 2024-01-01 ", "2024-01-01T00:00:00z"} {
+		progs = append(progs, []any{"_H", 1, 32, s, 2, "toDateTime", 1, 2, "print", 1},
+			[]any{"_H", 1, 32, s, 2, "toDate", 1, 2, "print", 1},
+			[]any{"_H", 1, 32, s, 32, "Europe/Berlin", 2, "toDateTime", 2, 2, "toString", 1, 2, "print", 1})
+	}
+	raw, results := runNodeBatch(t, progs)
+	same, failures := 0, 0
+	for i, p := range raw {
+		got, gerr := runCapture(t, p, nil)
+		want := results[i]
+		if got != want.Stdout || (gerr != nil) != (want.Error != nil) {
+			failures++
+			if failures <= 25 {
+				ne := "<nil>"
+				if want.Error != nil {
+					ne = *want.Error
+				}
+				t.Errorf("%s\n go: %q %v\nnode: %q %s", p, got, gerr, want.Stdout, ne)
+			}
+			continue
+		}
+		same++
+	}
+	t.Logf("date differential: %d programs, %d identical, %d differ", len(raw), same, failures)
+}
