@@ -160,3 +160,26 @@ func TestDefinitionsFeed(t *testing.T) {
 		t.Errorf("bad secret = %d", code)
 	}
 }
+
+func TestTeamFromHyperCache(t *testing.T) {
+	e := newEnv(t)
+	teamID, token := e.team()
+	e.flag(teamID, "on", `{"groups":[{"properties":[],"rollout_percentage":100}]}`)
+	// A token only the HyperCache knows resolves to the cached team.
+	cachedToken := token + "_cached"
+	key := "posthog:1:cache/team_tokens/" + cachedToken + "/team_metadata/full_metadata.json"
+	e.rdb.Set(context.Background(), key, pickleStr(fmt.Sprintf(`{"id":%d,"project_id":%d,"api_token":%q,"name":"cached","timezone":"Europe/Paris"}`, teamID, teamID, cachedToken)), 0)
+	t.Cleanup(func() { e.rdb.Del(context.Background(), key) })
+	flags := e.v2(map[string]any{"token": cachedToken, "distinct_id": "u"})
+	if f := flagOf(t, flags, "on"); f["enabled"] != true {
+		t.Errorf("cached team = %v", flags)
+	}
+	// A cached row for another token is ignored.
+	other := token + "_mismatch"
+	okey := "posthog:1:cache/team_tokens/" + other + "/team_metadata/full_metadata.json"
+	e.rdb.Set(context.Background(), okey, pickleStr(fmt.Sprintf(`{"id":%d,"api_token":"phc_someone_else"}`, teamID)), 0)
+	t.Cleanup(func() { e.rdb.Del(context.Background(), okey) })
+	if code, _ := e.post("/flags?v=2", map[string]any{"token": other, "distinct_id": "u"}); code != 401 {
+		t.Errorf("mismatched cached team = %d, want 401", code)
+	}
+}

@@ -116,3 +116,35 @@ func (s *Store) RemoteConfig(ctx context.Context, token string) (map[string]any,
 	}
 	return m, nil
 }
+
+// TeamCacheKey is the HyperCache key of a token's team row.
+func TeamCacheKey(token string) string {
+	return djangoPrefix + "cache/team_tokens/" + token + "/team_metadata/full_metadata.json"
+}
+
+// teamFromRedis reads the team row Django caches per token; nil on a miss or
+// any error (the caller falls back to Postgres).
+func (s *Store) teamFromRedis(ctx context.Context, token string) *Team {
+	b, err := s.getHyperCache(ctx, TeamCacheKey(token))
+	if err != nil {
+		if !errors.Is(err, errMissing) {
+			metrics.TeamCacheErrors.Inc()
+		}
+		return nil
+	}
+	if b == nil {
+		return nil
+	}
+	var t Team
+	if err := json.Unmarshal(b, &t); err != nil || t.ID == 0 || t.APIToken != token {
+		metrics.TeamCacheErrors.Inc()
+		return nil
+	}
+	if t.ProjectID == 0 {
+		t.ProjectID = int64(t.ID)
+	}
+	if t.Timezone == "" {
+		t.Timezone = "UTC"
+	}
+	return &t
+}

@@ -123,6 +123,10 @@ func scanTeam(row pgx.Row) (*Team, error) {
 // (negatively) only on a definite not-found.
 func (s *Store) TeamByToken(ctx context.Context, token string) (*Team, error) {
 	t, err := s.teams.get(ctx, token, func(ctx context.Context) (*Team, time.Duration, error) {
+		if team := s.teamFromRedis(ctx, token); team != nil {
+			metrics.TeamCacheHits.Inc()
+			return team, s.opt.TeamTTL, nil
+		}
 		team, err := scanTeam(s.pg.NonPersonsReader.QueryRow(ctx, `SELECT `+teamColumns+` FROM posthog_team WHERE api_token = $1 LIMIT 1`, token))
 		if errors.Is(err, pgx.ErrNoRows) {
 			metrics.TokenValidationErrors.Inc()
