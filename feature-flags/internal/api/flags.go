@@ -270,6 +270,9 @@ func parseIP(s string) string {
 }
 
 func countKludges(k request.Kludges, ua string) {
+	if k == (request.Kludges{}) {
+		return
+	}
 	client := clientType(ua)
 	for name, on := range map[string]bool{
 		"missing_data_prefix": k.MissingDataPrefix, "padding_needed": k.PaddingNeeded, "lossy_utf8": k.LossyUTF8,
