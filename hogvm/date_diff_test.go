@@ -106,3 +106,61 @@ func TestDifferentialNodeDates(t *testing.T) {
 	}
 	t.Logf("date differential: %d programs, %d identical, %d differ", len(raw), same, failures)
 }
+
+// TestDifferentialNodeTernary compares three-argument STL functions over mixed-type values.
+func TestDifferentialNodeTernary(t *testing.T) {
+	values := [][]any{{33, 0}, {33, 2}, {33, -1}, {34, 1.5}, {32, ""}, {32, "ab"}, {32, "$&-"}, {31}, {29},
+		{33, 1, 33, 2, 43, 2}, {32, "k", 32, "v", 42, 1}}
+	fns := []string{"substring", "replaceOne", "replaceAll", "if", "splitByString", "JSONExtract", "HogError",
+		"position", "multiIf", "arrayStringConcat", "trimLeft"}
+	var progs [][]any
+	for _, fn := range fns {
+		argc := 3
+		if fn == "arrayStringConcat" || fn == "trimLeft" {
+			argc = 2
+		}
+		for _, a := range values {
+			for _, b := range values {
+				for _, c := range values {
+					p := append([]any{"_H", 1}, a...)
+					p = append(p, b...)
+					if argc == 3 {
+						p = append(p, c...)
+					}
+					progs = append(progs, append(p, 2, fn, argc, 2, "print", 1))
+				}
+			}
+		}
+	}
+	raw, results := runNodeBatch(t, progs)
+	same, messages, failures, intended := 0, 0, 0, 0
+	for i, p := range raw {
+		got, gerr := runCapture(t, p, nil)
+		want := results[i]
+		if got != want.Stdout || (gerr != nil) != (want.Error != nil) {
+			// null-tolerant string functions of the current reference (see nulls.stdout), and
+			// HogError with a non-string message, which npm 1.0.71 cannot print (value.split)
+			if want.Error != nil && gerr == nil && (bytes.Contains([]byte(*want.Error), []byte("of null")) ||
+				*want.Error == "value.split is not a function") {
+				intended++
+				continue
+			}
+			failures++
+			if failures <= 20 {
+				ne := "<nil>"
+				if want.Error != nil {
+					ne = *want.Error
+				}
+				t.Errorf("%s\n go: %q %v\nnode: %q %s", p, got, gerr, want.Stdout, ne)
+			}
+			continue
+		}
+		if gerr != nil && gerr.Error() != *want.Error {
+			messages++
+			continue
+		}
+		same++
+	}
+	t.Logf("ternary differential: %d programs, %d identical, %d differ only in a native error message, %d differ, %d known divergences",
+		len(raw), same, messages, failures, intended)
+}

@@ -573,15 +573,25 @@ func positionFn(ci bool) stlFunc {
 
 func trimFn(left, right bool) stlFunc {
 	return func(m *machine, a []Value) (Value, error) {
+		ch := " "
+		switch c := arg(a, 1); c.kind {
+		case KindNull:
+		case KindString:
+			ch = c.s()
+		case KindArray:
+			// an array of one element passes the reference's length check but never equals a character
+			if len(c.AsArray().Items) != 1 {
+				return String(""), nil
+			}
+			ch = "\x00\x00" // matches nothing
+		default:
+			return String(""), nil // no .length: the reference returns ''
+		}
+		if utf16Len(ch) != 1 && ch != "\x00\x00" {
+			return String(""), nil
+		}
 		if a[0].kind == KindNull {
 			return Null, nil
-		}
-		ch := " "
-		if c := arg(a, 1); c.kind != KindNull {
-			ch = jsString(c)
-		}
-		if utf16Len(ch) != 1 {
-			return String(""), nil
 		}
 		if arr := a[0].AsArray(); arr != nil {
 			// the reference indexes and slices whatever it gets: an array keeps its items

@@ -39,12 +39,9 @@ type parsedJSON struct {
 	ok bool
 }
 
-func jsonPath(obj Value, path []Value) Value {
-	v, err := nestedGet(obj, path)
-	if err != nil {
-		return Null
-	}
-	return v
+// jsonPath is the reference's getNestedValue(obj, path, true); index 0 fails.
+func jsonPath(obj Value, path []Value) (Value, error) {
+	return nestedGet(obj, path)
 }
 
 func stlJSONHas(m *machine, a []Value) (Value, error) {
@@ -118,7 +115,10 @@ func stlJSONLength(m *machine, a []Value) (Value, error) {
 	default:
 		return Int(0), nil // typeof obj !== 'object'
 	}
-	v := jsonPath(obj, a[1:])
+	v, err := jsonPath(obj, a[1:])
+	if err != nil {
+		return Null, err
+	}
 	switch v.kind {
 	case KindArray:
 		return Int(len(v.AsArray().Items)), nil
@@ -142,7 +142,10 @@ func stlJSONExtractBool(m *machine, a []Value) (Value, error) {
 		return False, nil
 	}
 	if len(a) > 1 {
-		obj = jsonPath(obj, a[1:])
+		var err error
+		if obj, err = jsonPath(obj, a[1:]); err != nil {
+			return Null, err
+		}
 	}
 	if obj.kind == KindBool {
 		return obj, nil
@@ -156,7 +159,10 @@ func jsonExtractNum(parse func(string) float64) stlFunc {
 		if !ok {
 			return Null, nil
 		}
-		v := jsonPath(obj, a[1:])
+		v, err := jsonPath(obj, a[1:])
+		if err != nil {
+			return Null, err
+		}
 		f := parse(jsString(v))
 		if math.IsNaN(f) {
 			return Null, nil
@@ -170,7 +176,10 @@ func stlJSONExtractString(m *machine, a []Value) (Value, error) {
 	if !ok {
 		return Null, nil
 	}
-	v := jsonPath(obj, a[1:])
+	v, err := jsonPath(obj, a[1:])
+	if err != nil {
+		return Null, err
+	}
 	if v.kind == KindNull {
 		return Null, nil
 	}
@@ -182,7 +191,10 @@ func stlJSONExtractArrayRaw(m *machine, a []Value) (Value, error) {
 	if !ok {
 		return Null, nil
 	}
-	v := jsonPath(obj, a[1:])
+	v, err := jsonPath(obj, a[1:])
+	if err != nil {
+		return Null, err
+	}
 	if v.kind == KindArray {
 		return v, nil
 	}
@@ -198,5 +210,5 @@ func stlJSONExtract(m *machine, a []Value) (Value, error) {
 	if len(a) > 2 {
 		path = a[1 : len(a)-1]
 	}
-	return jsonPath(obj, path), nil
+	return jsonPath(obj, path)
 }
