@@ -119,6 +119,9 @@ func TestDifferentialNodeCoercions(t *testing.T) {
 			}
 		case gerr != nil && gerr.Error() != *want.Error:
 			messages++ // native JavaScript error texts are not reproduced byte for byte
+			if os.Getenv("HOGVM_SHOW_MESSAGES") != "" {
+				t.Logf("message: go %q | node %q", gerr.Error(), *want.Error)
+			}
 		default:
 			same++
 		}

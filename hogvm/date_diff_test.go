@@ -157,6 +157,9 @@ func TestDifferentialNodeTernary(t *testing.T) {
 		}
 		if gerr != nil && gerr.Error() != *want.Error {
 			messages++
+			if os.Getenv("HOGVM_SHOW_MESSAGES") != "" {
+				t.Logf("message: go %q | node %q", gerr.Error(), *want.Error)
+			}
 			continue
 		}
 		same++

@@ -486,6 +486,9 @@ func replaceFn(all bool) stlFunc {
 			return Null, nil
 		}
 		if a[0].kind != KindString {
+			if all {
+				return Null, vmErrorf("args[0].replaceAll is not a function")
+			}
 			return Null, vmErrorf("args[0].replace is not a function")
 		}
 		s, pat, rep := a[0].s(), jsString(a[1]), jsString(a[2])
@@ -871,5 +874,11 @@ func describeJS(v Value) string {
 	case KindBool, KindNumber:
 		return "type " + typeofJS(v) + " (" + jsString(v) + ")"
 	}
-	return "an instance of " + map[Kind]string{KindDict: "Map"}[v.kind]
+	switch v.kind {
+	case KindArray:
+		return "an instance of Array"
+	case KindDict:
+		return "an instance of Map"
+	}
+	return "an instance of Object"
 }

@@ -97,7 +97,14 @@ func stlJSONHas(m *machine, a []Value) (Value, error) {
 			if key.kind == KindNumber {
 				continue
 			}
-			return Null, vmErrorf("Cannot use 'in' operator to search for '%s' in null", jsString(key))
+			k := jsString(key)
+			switch key.kind {
+			case KindArray:
+				k = "[object Array]"
+			case KindDict:
+				k = "#<Map>"
+			}
+			return Null, vmErrorf("Cannot use 'in' operator to search for '%s' in null", k)
 		default:
 			return False, nil
 		}
