@@ -22,6 +22,7 @@ import (
 	"github.com/hoggo/common/config"
 	"github.com/hoggo/common/database"
 	"github.com/hoggo/common/httpserver"
+	"github.com/hoggo/common/lifecycle"
 	"github.com/hoggo/common/limiters"
 	commonredis "github.com/hoggo/common/redis"
 
@@ -82,22 +83,38 @@ func LoadConfig() (Config, error) {
 	return cfg, nil
 }
 
+// serviceName labels the lifecycle metrics and logs.
+const serviceName = "feature-flags"
+
+// shutdownDrain bounds the graceful drain of in-flight requests.
+const shutdownDrain = 30 * time.Second
+
 // Service is a configured, started set of connections and handlers.
 type Service struct {
 	Handler http.Handler
 	Store   *store.Store
-	close   func()
+	// Lifecycle owns the background refreshers; Run adds the HTTP server.
+	Lifecycle *lifecycle.Manager
+	close     func()
 }
 
-// Close releases the service's connections.
-func (s *Service) Close() { s.close() }
+// Close stops the background work and releases the service's connections.
+func (s *Service) Close() {
+	s.Lifecycle.Shutdown()
+	s.close()
+}
 
-// New connects to Postgres and Redis and builds the HTTP handler. Background
-// work (quota refresh) stops when ctx ends.
+// New connects to Postgres and Redis and builds the HTTP handler, with a
+// lifecycle manager of its own (no signal trap). Background work (quota
+// refresh) stops on Close.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	return newService(ctx, cfg, log, lifecycle.NewManager(lifecycle.Options{Name: serviceName, Logger: log}))
+}
+
+func newService(ctx context.Context, cfg Config, log *slog.Logger, lc *lifecycle.Manager) (*Service, error) {
 	if cfg.PersonsReadDatabaseURL == "" {
 		cfg.PersonsReadDatabaseURL = cfg.ReadDatabaseURL
 	}
@@ -173,9 +190,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if rdb != nil {
 		quota = limiters.NewQuotaLimiter(rdb, limiters.ResourceFeatureFlagRequests, "", time.Duration(max(cfg.BillingLimiterTTLSecs, 1))*time.Second,
 			limiters.WithService("feature_flags"), limiters.WithRegisterer(prometheus.DefaultRegisterer), limiters.WithLogger(log))
-		go func() { _ = quota.Run(ctx) }()
+		lc.Register("quota-limiter", lifecycle.ComponentOptions{GracefulShutdown: time.Second}).Go(quota.Run)
 	}
-	srv := &api.Server{Store: st, Quota: quota, Log: log, Auth: &auth.PersonalKeys{DB: pg.NonPersonsReader, Writer: pg.NonPersonsWriter},
+	srv := &api.Server{Store: st, Quota: quota, Log: log, Lifecycle: lc, Auth: &auth.PersonalKeys{DB: pg.NonPersonsReader, Writer: pg.NonPersonsWriter},
 		IPLimiter:          ratelimit.New(cfg.FlagsIPRateLimitEnabled, cfg.FlagsIPRateLimitLogOnly, cfg.FlagsIPReplenishRate, cfg.FlagsIPBurstSize),
 		TokenLimiter:       ratelimit.New(cfg.FlagsRateLimitEnabled, cfg.FlagsRateLimitLogOnly, cfg.FlagsBucketReplenish, cfg.FlagsBucketCapacity),
 		DefinitionsLimiter: defsLimiter}
@@ -183,7 +200,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if cfg.MaxConcurrency > 0 {
 		h = limitConcurrency(h, cfg.MaxConcurrency)
 	}
-	return &Service{Handler: h, Store: st, close: func() {
+	return &Service{Handler: h, Store: st, Lifecycle: lc, close: func() {
 		closeAll()
 		if rdb != nil {
 			_ = rdb.Close()
@@ -228,24 +245,61 @@ func limitConcurrency(next http.Handler, n int) http.Handler {
 	})
 }
 
+// Options carry what a caller (the binary, devstack, the bench) builds
+// itself; zero values make Run build them from Config.
+type Options struct {
+	// Listener to serve on instead of listening on Config.Address.
+	Listener net.Listener
+	// Logger defaults to slog.Default() with service=feature-flags.
+	Logger *slog.Logger
+	// Lifecycle configures the manager; the binary passes
+	// lifecycle.DefaultOptions (SIGTERM, SIGINT and the pre-stop file start
+	// the drain). Name defaults to "feature-flags".
+	Lifecycle lifecycle.Options
+}
+
 // Run serves until ctx is cancelled, then drains in-flight requests.
 func Run(ctx context.Context, cfg Config) error {
-	ln, err := net.Listen("tcp", cfg.Address)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Address, err)
-	}
-	return Serve(ctx, cfg, ln)
+	return RunWithOptions(ctx, cfg, Options{})
 }
 
 // Serve is Run on an existing listener (tests use port 0).
 func Serve(ctx context.Context, cfg Config, ln net.Listener) error {
-	log := slog.Default().With("service", "feature-flags")
-	svc, err := New(ctx, cfg, log)
+	return RunWithOptions(ctx, cfg, Options{Listener: ln})
+}
+
+// RunWithOptions serves until ctx is cancelled or the lifecycle manager
+// starts a shutdown (signal, pre-stop file, a failed component). From then
+// /_readiness answers 503 while the HTTP server drains.
+func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default().With("service", serviceName)
+	}
+	ln := o.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Address); err != nil {
+			return fmt.Errorf("listen %s: %w", cfg.Address, err)
+		}
+	}
+	lo := o.Lifecycle
+	if lo.Name == "" {
+		lo.Name = serviceName
+	}
+	if lo.Logger == nil {
+		lo.Logger = log
+	}
+	lc := lifecycle.NewManager(lo)
+	svc, err := newService(ctx, cfg, log, lc)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
-	defer svc.Close()
+	defer svc.close()
 	log.Info("listening", "addr", ln.Addr().String())
-	return httpserver.ServeListener(ctx, ln, svc.Handler, 30*time.Second)
+	lc.Register("http-server", lifecycle.ComponentOptions{GracefulShutdown: shutdownDrain}).Go(func(ctx context.Context) error {
+		return httpserver.ServeListener(ctx, ln, svc.Handler, shutdownDrain)
+	})
+	return lc.Run(ctx)
 }

@@ -33,7 +33,7 @@ const redisDB = 11
 // env is one test's service: a fresh migrated database, Redis, and the
 // service behind an httptest server.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *pgxpool.Pool
 	rdb   *goredis.Client
 	srv   *httptest.Server
@@ -65,7 +65,7 @@ func redisOrSkip(t testing.TB) *goredis.Client {
 	return c
 }
 
-func newEnv(t *testing.T, opts ...func(*flags.Config)) *env {
+func newEnv(t testing.TB, opts ...func(*flags.Config)) *env {
 	t.Helper()
 	url := pgtest.URL(t, migrations.Posthog)
 	rdb := redisOrSkip(t)

@@ -244,3 +244,24 @@ func TestMetricsAndProbes(t *testing.T) {
 		}
 	}
 }
+
+func TestReadinessDuringShutdown(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Lifecycle.Shutdown()
+	res, err := http.Get(e.srv.URL + "/_readiness")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || string(b) != "shutting down" {
+		t.Errorf("/_readiness during shutdown = %d %q", res.StatusCode, b)
+	}
+	if res, err = http.Get(e.srv.URL + "/_liveness"); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("/_liveness during shutdown = %d", res.StatusCode)
+	}
+}

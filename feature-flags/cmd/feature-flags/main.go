@@ -6,9 +6,9 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
+
+	"github.com/hoggo/common/lifecycle"
 
 	flags "github.com/hoggo/feature-flags"
 )
@@ -28,9 +28,10 @@ func main() {
 		slog.Error("config", "err", err)
 		os.Exit(1)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := flags.Run(ctx, cfg); err != nil {
+	// The lifecycle manager traps SIGTERM/SIGINT and polls the pre-stop
+	// file: readiness turns 503 and in-flight requests drain.
+	opts := flags.Options{Lifecycle: lifecycle.DefaultOptions("feature-flags")}
+	if err := flags.RunWithOptions(context.Background(), cfg, opts); err != nil {
 		slog.Error("feature-flags stopped", "err", err)
 		os.Exit(1)
 	}

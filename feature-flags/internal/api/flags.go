@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hoggo/common/lifecycle"
 	"github.com/hoggo/common/limiters"
 
 	"github.com/hoggo/feature-flags/internal/auth"
@@ -41,6 +42,8 @@ type Server struct {
 	DefinitionsLimiter *ratelimit.PerKey
 	// Auth resolves personal API keys and secrets for the definitions feed.
 	Auth *auth.PersonalKeys
+	// Lifecycle serves the probes; readiness turns 503 once it shuts down.
+	Lifecycle *lifecycle.Manager
 }
 
 func (s *Server) flags(w http.ResponseWriter, r *http.Request) {

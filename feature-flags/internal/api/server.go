@@ -16,6 +16,7 @@ import (
 // router (probes, and /metrics with request metrics when withMetrics).
 func (s *Server) Routes(withMetrics bool) http.Handler {
 	r := httpserver.NewRouter(httpserver.Options{
+		Lifecycle:      s.Lifecycle,
 		Readiness:      http.HandlerFunc(s.readiness),
 		DisableMetrics: !withMetrics,
 		Middlewares:    []func(http.Handler) http.Handler{cors},
@@ -33,7 +34,14 @@ func (s *Server) Routes(withMetrics bool) http.Handler {
 	return r
 }
 
+// readiness answers 503 once shutdown begins (so the load balancer stops
+// sending traffic to a draining pod), and while a Postgres pool is down.
 func (s *Server) readiness(w http.ResponseWriter, r *http.Request) {
+	if s.Lifecycle != nil && s.Lifecycle.IsShuttingDown() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("shutting down"))
+		return
+	}
 	p := s.Store.Pools()
 	for _, pool := range []interface {
 		Ping(context.Context) error

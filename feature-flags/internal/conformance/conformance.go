@@ -8,29 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hoggo/common/conformance"
 )
 
-// Dir returns the feature-flags conformance directory, found by walking up from
-// the working directory to the folder holding go.work. The test fails if it is
-// missing.
+// Dir returns the feature-flags conformance directory; the test fails if it
+// is missing.
 func Dir(t testing.TB) string {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
-			dir := filepath.Join(d, "..", "shared", "conformance", "feature-flags")
-			if _, err := os.Stat(dir); err != nil {
-				t.Fatalf("conformance data: %v", err)
-			}
-			return dir
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("no go.work above %s", wd)
-		}
-	}
+	return conformance.Dir(t, "feature-flags")
 }
 
 // Load decodes the JSON file at rel (relative to Dir) into v.

@@ -90,37 +90,10 @@ func encodeLegacy(results []evaluation.Result, errs bool, env *Envelope) []byte 
 	b := make([]byte, 0, 64+len(results)*48)
 	b = append(b, `{"errorsWhileComputingFlags":`...)
 	b = appendBool(b, errs)
-	b = append(b, `,"featureFlags":{`...)
-	first := true
-	for i := range results {
-		r := &results[i]
-		if r.Flag == nil {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendString(b, r.Flag.Key)
-		b = append(b, ':')
-		b = appendValue(b, r)
-	}
-	b = append(b, `},"featureFlagPayloads":{`...)
-	first = true
-	for i := range results {
-		r := &results[i]
-		if r.Flag == nil || r.Payload == nil {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendString(b, r.Flag.Key)
-		b = append(b, ':')
-		b = append(b, r.Payload...)
-	}
-	b = append(b, '}')
+	b = append(b, `,"featureFlags":`...)
+	b = appendFlagMap(b, results, false, appendValue)
+	b = append(b, `,"featureFlagPayloads":`...)
+	b = appendFlagMap(b, results, true, func(b []byte, r *evaluation.Result) []byte { return append(b, r.Payload...) })
 	b = appendEnvelope(b, env)
 	return append(b, '}')
 }
@@ -129,11 +102,23 @@ func encodeV2(results []evaluation.Result, errs bool, env *Envelope) []byte {
 	b := make([]byte, 0, 128+len(results)*256)
 	b = append(b, `{"errorsWhileComputingFlags":`...)
 	b = appendBool(b, errs)
-	b = append(b, `,"flags":{`...)
+	b = append(b, `,"flags":`...)
+	b = appendFlagMap(b, results, false, appendV2Flag)
+	b = appendEnvelope(b, env)
+	if env.MinimalFlagCalledEvents {
+		b = append(b, `,"minimalFlagCalledEvents":true`...)
+	}
+	return append(b, '}')
+}
+
+// appendFlagMap appends a JSON object keyed by flag key with value(r) for
+// every evaluated flag (only those with a payload when withPayload).
+func appendFlagMap(b []byte, results []evaluation.Result, withPayload bool, value func([]byte, *evaluation.Result) []byte) []byte {
+	b = append(b, '{')
 	first := true
 	for i := range results {
 		r := &results[i]
-		if r.Flag == nil {
+		if r.Flag == nil || withPayload && r.Payload == nil {
 			continue
 		}
 		if !first {
@@ -141,49 +126,49 @@ func encodeV2(results []evaluation.Result, errs bool, env *Envelope) []byte {
 		}
 		first = false
 		b = appendString(b, r.Flag.Key)
-		b = append(b, `:{"key":`...)
-		b = appendString(b, r.Flag.Key)
-		b = append(b, `,"enabled":`...)
-		b = appendBool(b, r.Enabled)
-		b = append(b, `,"variant":`...)
-		if r.Variant != "" {
-			b = appendString(b, r.Variant)
-		} else {
-			b = append(b, "null"...)
-		}
-		if r.Failed {
-			b = append(b, `,"failed":true`...)
-		}
-		b = append(b, `,"reason":{"code":`...)
-		b = appendString(b, r.Reason.Code)
-		b = append(b, `,"condition_index":`...)
-		if r.Reason.ConditionIndex >= 0 {
-			b = strconv.AppendInt(b, int64(r.Reason.ConditionIndex), 10)
-		} else {
-			b = append(b, "null"...)
-		}
-		if d := r.Reason.Description(); d != "" {
-			b = append(b, `,"description":`...)
-			b = appendString(b, d)
-		}
-		b = append(b, `},"metadata":{"id":`...)
-		b = strconv.AppendInt(b, int64(r.Flag.ID), 10)
-		b = append(b, `,"version":`...)
-		b = strconv.AppendInt(b, int64(r.Flag.VersionOrZero()), 10)
-		b = append(b, `,"description":null,"payload":`...)
-		if r.Payload != nil {
-			b = append(b, r.Payload...)
-		} else {
-			b = append(b, "null"...)
-		}
-		b = append(b, `,"has_experiment":`...)
-		b = appendBool(b, r.Flag.HasExperiment)
-		b = append(b, "}}"...)
-	}
-	b = append(b, '}')
-	b = appendEnvelope(b, env)
-	if env.MinimalFlagCalledEvents {
-		b = append(b, `,"minimalFlagCalledEvents":true`...)
+		b = append(b, ':')
+		b = value(b, r)
 	}
 	return append(b, '}')
+}
+
+func appendV2Flag(b []byte, r *evaluation.Result) []byte {
+	b = append(b, `{"key":`...)
+	b = appendString(b, r.Flag.Key)
+	b = append(b, `,"enabled":`...)
+	b = appendBool(b, r.Enabled)
+	b = append(b, `,"variant":`...)
+	if r.Variant != "" {
+		b = appendString(b, r.Variant)
+	} else {
+		b = append(b, "null"...)
+	}
+	if r.Failed {
+		b = append(b, `,"failed":true`...)
+	}
+	b = append(b, `,"reason":{"code":`...)
+	b = appendString(b, r.Reason.Code)
+	b = append(b, `,"condition_index":`...)
+	if r.Reason.ConditionIndex >= 0 {
+		b = strconv.AppendInt(b, int64(r.Reason.ConditionIndex), 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	if d := r.Reason.Description(); d != "" {
+		b = append(b, `,"description":`...)
+		b = appendString(b, d)
+	}
+	b = append(b, `},"metadata":{"id":`...)
+	b = strconv.AppendInt(b, int64(r.Flag.ID), 10)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, int64(r.Flag.VersionOrZero()), 10)
+	b = append(b, `,"description":null,"payload":`...)
+	if r.Payload != nil {
+		b = append(b, r.Payload...)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"has_experiment":`...)
+	b = appendBool(b, r.Flag.HasExperiment)
+	return append(b, "}}"...)
 }
