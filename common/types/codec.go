@@ -546,7 +546,13 @@ func AppendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// skipPlainString is skipPlain for a string, allowing non-ASCII bytes.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// skipPlainString skips 8-byte words of s from i that hold no control
+// character, '"' or '\\' (non-ASCII bytes are plain).
 func skipPlainString(s string, i int) int {
 	for i+8 <= len(s) {
 		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |

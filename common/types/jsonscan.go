@@ -2,19 +2,22 @@ package types
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"unicode/utf8"
+
+	"github.com/hoggo/common/jsonscan"
 )
 
 // maxDepth is serde_json's recursion limit: the 128th nested container is
-// refused.
-const maxDepth = 128
+// refused (this package counts the top-level container too).
+const maxDepth = jsonscan.MaxDepth
 
 // scanner validates JSON text the way serde_json does and reports value
 // boundaries, so raw values can be passed through without building a tree.
+// Strings, numbers and literals are common/jsonscan's; the container walk
+// is index-based here because it also records whether a raw value needs
+// compacting.
 type scanner struct {
 	b     []byte
 	depth int
@@ -29,7 +32,7 @@ func syntaxErr(i int, what string) error {
 
 var errDepth = errors.New("invalid JSON: recursion limit exceeded")
 
-func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+func isSpace(c byte) bool { return jsonscan.IsSpace(c) }
 
 func (s *scanner) ws(i int) int {
 	for i < len(s.b) && isSpace(s.b[i]) {
@@ -73,142 +76,30 @@ func (s *scanner) value(i int) (int, error) {
 	}
 }
 
-func (s *scanner) literal(i int, lit string) (int, error) {
-	if !bytes.HasPrefix(s.b[i:], []byte(lit)) {
-		return i, syntaxErr(i, "expected "+lit)
-	}
-	return i + len(lit), nil
-}
-
-// strSafe marks bytes that can appear unescaped in a JSON string and need
-// no further checks (ASCII, not a control char, quote or backslash).
-var strSafe = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-const (
-	lsb = 0x0101010101010101
-	msb = 0x8080808080808080
-)
-
-// skipPlain skips 8-byte words of b from i that hold no control character,
-// '"' or '\\' (and, when ascii is set, no byte >= 0x80), so string scans and
-// escapes handle long plain runs a word at a time.
-func skipPlain(b []byte, i int, ascii bool) int {
-	for i+8 <= len(b) {
-		x := binary.LittleEndian.Uint64(b[i:])
-		q := x ^ (lsb * '"')
-		bs := x ^ (lsb * '\\')
-		m := (x - lsb*0x20) &^ x
-		m |= (q - lsb) &^ q
-		m |= (bs - lsb) &^ bs
-		if ascii {
-			m |= x
-		}
-		if m&msb != 0 {
-			return i
-		}
-		i += 8
-	}
-	return i
-}
-
 // str returns the end of the string starting at i (at the opening quote),
-// and whether it contains escapes.
+// and whether it contains escapes; invalid UTF-8 is rejected.
 func (s *scanner) str(i int) (end int, escaped bool, err error) {
-	b := s.b
-	i++
-	for {
-		i = skipPlain(b, i, true)
-		for i < len(b) && strSafe[b[i]] {
-			i++
-		}
-		if i >= len(b) {
-			return i, escaped, syntaxErr(i, "unterminated string")
-		}
-		switch c := b[i]; {
-		case c == '"':
-			return i + 1, escaped, nil
-		case c == '\\':
-			escaped = true
-			if i+1 >= len(b) {
-				return i, escaped, syntaxErr(i, "unterminated string")
-			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(b) {
-					return i, escaped, syntaxErr(i, "short unicode escape")
-				}
-				for _, h := range b[i+2 : i+6] {
-					if !isHex(h) {
-						return i, escaped, syntaxErr(i, "invalid unicode escape")
-					}
-				}
-				i += 6
-			default:
-				return i, escaped, syntaxErr(i, "invalid escape")
-			}
-		case c < 0x20:
-			return i, escaped, syntaxErr(i, "control character in string")
-		default:
-			r, size := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && size <= 1 {
-				return i, escaped, syntaxErr(i, "invalid UTF-8 in string")
-			}
-			i += size
-		}
-	}
+	end, escaped, err = jsonscan.String(s.b, i)
+	return end, escaped, convertErr(err)
 }
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func (s *scanner) number(i int) (int, error) {
-	b := s.b
-	start := i
-	if b[i] == '-' {
-		i++
+	end, err := jsonscan.Number(s.b, i)
+	return end, convertErr(err)
+}
+
+func (s *scanner) literal(i int, lit string) (int, error) {
+	end, err := jsonscan.Literal(s.b, i, lit)
+	return end, convertErr(err)
+}
+
+// convertErr keeps this package's error wording for jsonscan's errors.
+func convertErr(err error) error {
+	var se *jsonscan.SyntaxError
+	if errors.As(err, &se) {
+		return syntaxErr(se.Offset, se.Msg)
 	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
-	default:
-		return i, syntaxErr(start, "invalid number")
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if i >= len(b) || !isDigit(b[i]) {
-			return i, syntaxErr(start, "invalid number")
-		}
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if i >= len(b) || !isDigit(b[i]) {
-			return i, syntaxErr(start, "invalid number")
-		}
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
-	}
-	return i, nil
+	return err
 }
 
 func (s *scanner) enter() error {
@@ -343,11 +234,7 @@ func decodeKey(tok []byte, escaped bool) (string, error) {
 	if !escaped {
 		return string(tok[1 : len(tok)-1]), nil
 	}
-	var k string
-	if err := json.Unmarshal(tok, &k); err != nil {
-		return "", fmt.Errorf("decode string: %w", err)
-	}
-	return k, nil
+	return string(jsonscan.Unescape(nil, tok[1:len(tok)-1])), nil
 }
 
 // rawString returns the text of a raw JSON value when it is a string.

@@ -49,9 +49,9 @@ var errInvalidOptions = errors.New("invalid options")
 // strings and integers.
 func ParseOptions(raw json.RawMessage) (EventOptions, error) {
 	var o EventOptions
-	d := &decoder{b: raw}
+	d := newDecoder(raw)
 	d.ws()
-	if d.i == len(raw) || d.null() {
+	if d.Pos == len(raw) || d.null() {
 		return o, nil
 	}
 	// Last occurrence wins, as in a serde_json map.
@@ -117,7 +117,7 @@ func coerceBool(v json.RawMessage) (bool, bool) {
 	case 't', 'f':
 		return v[0] == 't', true
 	case '"':
-		s, err := (&decoder{b: v}).str()
+		s, err := newDecoder(v).str()
 		if err != nil {
 			return false, false
 		}
@@ -142,7 +142,7 @@ func coerceBool(v json.RawMessage) (bool, bool) {
 // serde_json's as_i64/as_u64); floats are invalid.
 func coerceString(v json.RawMessage) (string, bool) {
 	if v[0] == '"' {
-		s, err := (&decoder{b: v}).str()
+		s, err := newDecoder(v).str()
 		return s, err == nil
 	}
 	n := string(v)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hoggo/capture/internal/apierr"
+	"github.com/hoggo/common/jsonscan"
 )
 
 // Shape is which variant of the reference's untagged RawRequest union a
@@ -86,19 +87,19 @@ func ParseRecordingBody(text []byte) (*Body, error) {
 const noVariant = "data did not match any variant of untagged enum RawRequest"
 
 func parseUnion(text []byte) (*Body, error) {
-	s := &scanner{data: text}
+	s := &scanner{jsonscan.Scanner{Data: text, UTF8Valid: true}}
 	var (
 		b   *Body
 		err error
 	)
-	switch s.peek() {
+	switch s.Peek() {
 	case '[':
 		b, err = s.parseArrayBody()
 	case '{':
 		b, err = s.parseObjectBody()
 	default:
 		// Any other JSON value is well-formed but fits no variant.
-		if _, err := s.skipValue(); err != nil {
+		if _, err := s.SkipValue(); err != nil {
 			return nil, err
 		}
 		err = shapef(noVariant)
@@ -119,8 +120,8 @@ func parseUnion(text []byte) (*Body, error) {
 }
 
 func (s *scanner) trailing() error {
-	if s.peek() != 0 || s.pos < len(s.data) {
-		return s.errf("trailing characters")
+	if s.Peek() != 0 || s.Pos < len(s.Data) {
+		return s.Errf("trailing characters")
 	}
 	return nil
 }
@@ -136,12 +137,12 @@ func (s *scanner) parseArrayBody() (*Body, error) {
 // parseEventArray parses an array of named RawEvents. On a shape error the
 // whole array is still consumed.
 func (s *scanner) parseEventArray() ([]RawEvent, error) {
-	start, depth := s.pos, s.depth
+	start, depth := s.Pos, s.Depth
 	events := make([]RawEvent, 0, 8)
 	var shapeErr error
-	err := s.eachElement(func() error {
-		if s.peek() != '{' {
-			if _, err := s.skipValue(); err != nil {
+	err := s.EachElement(func() error {
+		if s.Peek() != '{' {
+			if _, err := s.SkipValue(); err != nil {
 				return err
 			}
 			shapeErr = shapef("invalid type: expected an event object")
@@ -163,8 +164,8 @@ func (s *scanner) parseEventArray() ([]RawEvent, error) {
 		return nil
 	})
 	if err == errAbandon {
-		s.pos, s.depth = start, depth
-		if _, err := s.skipValue(); err != nil {
+		s.Pos, s.Depth = start, depth
+		if _, err := s.SkipValue(); err != nil {
 			return nil, err
 		}
 		return nil, shapeErr
@@ -177,13 +178,13 @@ func (s *scanner) parseEventArray() ([]RawEvent, error) {
 
 // parseObjectBody tries Batch, then One/Engage, on the same object.
 func (s *scanner) parseObjectBody() (*Body, error) {
-	start := s.pos
+	start := s.Pos
 	if b, err := s.parseBatch(); err == nil {
 		return b, nil
 	} else if isSyntax(err) {
 		return nil, err
 	}
-	s.pos, s.depth = start, 0
+	s.Pos, s.Depth = start, 0
 	var ev RawEvent
 	if err := s.parseEvent(&ev); err != nil {
 		return nil, err
@@ -199,25 +200,25 @@ func (s *scanner) parseBatch() (*Body, error) {
 	b := &Body{Shape: ShapeBatch}
 	var hasToken, hasBatch bool
 	var shapeErr error
-	err := s.eachMember(func(key []byte, escaped bool) error {
+	err := s.EachMember(func(key []byte, escaped bool) error {
 		if escaped {
-			key = unescape(nil, key)
+			key = jsonscan.Unescape(nil, key)
 		}
 		var ferr error
 		switch string(key) {
 		case "token", "api_key":
-			if s.peek() != '"' {
-				_, ferr = s.skipValue()
+			if s.Peek() != '"' {
+				_, ferr = s.SkipValue()
 				if ferr == nil {
 					ferr = shapef("invalid type for token: expected a string")
 				}
 				break
 			}
-			b.BatchToken, ferr = s.readString()
+			b.BatchToken, ferr = s.ReadString()
 			hasToken = ferr == nil
 		case "batch":
-			if s.peek() != '[' {
-				_, ferr = s.skipValue()
+			if s.Peek() != '[' {
+				_, ferr = s.SkipValue()
 				if ferr == nil {
 					ferr = shapef("invalid type for batch: expected a sequence")
 				}
@@ -227,7 +228,7 @@ func (s *scanner) parseBatch() (*Body, error) {
 			hasBatch = ferr == nil
 		case "historical_migration":
 			var raw []byte
-			raw, ferr = s.skipValue()
+			raw, ferr = s.SkipValue()
 			if ferr == nil {
 				switch string(raw) {
 				case "true":
@@ -246,7 +247,7 @@ func (s *scanner) parseBatch() (*Body, error) {
 				b.SentAt, _ = ParseISO8601(str)
 			}
 		default:
-			_, ferr = s.skipValue()
+			_, ferr = s.SkipValue()
 		}
 		if ferr != nil && !isSyntax(ferr) && shapeErr == nil {
 			shapeErr = ferr

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hoggo/common/jsonscan"
 	"github.com/hoggo/common/types"
 )
 
@@ -73,11 +74,11 @@ func shapef(format string, args ...any) error { return &shapeError{msg: fmt.Spri
 // positioned after the object (the object is still syntax-checked), so the
 // caller may try another interpretation.
 func (s *scanner) parseEvent(ev *RawEvent) error {
-	start, depth := s.pos, s.depth
+	start, depth := s.Pos, s.Depth
 	var shapeErr error
-	err := s.eachMember(func(key []byte, escaped bool) error {
+	err := s.EachMember(func(key []byte, escaped bool) error {
 		if escaped {
-			key = unescape(nil, key)
+			key = jsonscan.Unescape(nil, key)
 		}
 		ferr := s.parseEventField(ev, key)
 		if ferr == nil {
@@ -90,8 +91,8 @@ func (s *scanner) parseEvent(ev *RawEvent) error {
 		return errAbandon
 	})
 	if errors.Is(err, errAbandon) {
-		s.pos, s.depth = start, depth
-		if _, err := s.skipValue(); err != nil {
+		s.Pos, s.Depth = start, depth
+		if _, err := s.SkipValue(); err != nil {
 			return err
 		}
 		return shapeErr
@@ -110,7 +111,7 @@ func (s *scanner) parseEventField(ev *RawEvent, key []byte) error {
 		}
 		ev.Token, ev.HasToken = str, !isNull
 	case "distinct_id", "$distinct_id":
-		raw, err := s.skipValue()
+		raw, err := s.SkipValue()
 		if err != nil {
 			return err
 		}
@@ -134,27 +135,27 @@ func (s *scanner) parseEventField(ev *RawEvent, key []byte) error {
 		}
 		ev.UUID, ev.HasUUID = id, true
 	case "event":
-		if s.peek() != '"' {
+		if s.Peek() != '"' {
 			return shapef("invalid type for event: expected a string")
 		}
-		str, err := s.readString()
+		str, err := s.ReadString()
 		if err != nil {
 			return err
 		}
 		ev.Event, ev.HasEvent = str, true
 	case "properties":
-		if s.peek() != '{' {
-			if _, err := s.skipValue(); err != nil {
+		if s.Peek() != '{' {
+			if _, err := s.SkipValue(); err != nil {
 				return err
 			}
 			return shapef("invalid type for properties: expected a map")
 		}
-		start := s.pos
+		start := s.Pos
 		ev.Props = Props{}
 		if err := s.parseProps(&ev.Props); err != nil {
 			return err
 		}
-		ev.Properties = s.data[start:s.pos]
+		ev.Properties = s.Data[start:s.Pos]
 	case "timestamp":
 		str, isNull, err := s.optString(key)
 		if err != nil {
@@ -162,7 +163,7 @@ func (s *scanner) parseEventField(ev *RawEvent, key []byte) error {
 		}
 		ev.Timestamp, ev.HasTimestamp = str, !isNull
 	case "offset":
-		raw, err := s.skipValue()
+		raw, err := s.SkipValue()
 		if err != nil {
 			return err
 		}
@@ -176,7 +177,7 @@ func (s *scanner) parseEventField(ev *RawEvent, key []byte) error {
 		}
 		ev.Offset, ev.HasOffset = n, true
 	case "$set", "$set_once":
-		raw, err := s.skipValue()
+		raw, err := s.SkipValue()
 		if err != nil {
 			return err
 		}
@@ -192,7 +193,7 @@ func (s *scanner) parseEventField(ev *RawEvent, key []byte) error {
 			ev.SetOnce = raw
 		}
 	default:
-		_, err := s.skipValue()
+		_, err := s.SkipValue()
 		return err
 	}
 	return nil
@@ -200,14 +201,14 @@ func (s *scanner) parseEventField(ev *RawEvent, key []byte) error {
 
 // optString reads a string or null.
 func (s *scanner) optString(key []byte) (str string, isNull bool, err error) {
-	switch s.peek() {
+	switch s.Peek() {
 	case '"':
-		str, err = s.readString()
+		str, err = s.ReadString()
 		return str, false, err
 	case 'n':
-		return "", true, s.literal("null")
+		return "", true, s.Literal("null")
 	default:
-		if _, err := s.skipValue(); err != nil {
+		if _, err := s.SkipValue(); err != nil {
 			return "", false, err
 		}
 		return "", false, shapef("invalid type for %s: expected a string", key)
@@ -217,11 +218,11 @@ func (s *scanner) optString(key []byte) (str string, isNull bool, err error) {
 // parseProps walks the properties object, noting the keys capture uses.
 // Later duplicates win, like a map.
 func (s *scanner) parseProps(p *Props) error {
-	return s.eachMember(func(key []byte, escaped bool) error {
+	return s.EachMember(func(key []byte, escaped bool) error {
 		if escaped {
-			key = unescape(nil, key)
+			key = jsonscan.Unescape(nil, key)
 		}
-		raw, err := s.skipValue()
+		raw, err := s.SkipValue()
 		if err != nil {
 			return err
 		}
@@ -267,7 +268,7 @@ func decodeStringValue(raw []byte) string {
 	body := raw[1 : len(raw)-1]
 	for _, c := range body {
 		if c == '\\' {
-			return string(unescape(nil, body))
+			return string(jsonscan.Unescape(nil, body))
 		}
 	}
 	return string(body)

@@ -1,6 +1,10 @@
 package payload
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/hoggo/common/jsonscan"
+)
 
 // RepairSurrogates replaces lone UTF-16 surrogate escapes (\ud800-\udfff not
 // forming a high+low pair) with \ufffd, so JSON decoders downstream accept
@@ -49,9 +53,12 @@ func RepairSurrogates(b []byte) []byte {
 // surrogateAt decodes a \uXXXX escape at b[i:] and reports whether it is a
 // surrogate code unit.
 func surrogateAt(b []byte, i int) (uint16, bool) {
-	if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' || !isHex4(b[i+2:i+6]) {
+	if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
 		return 0, false
 	}
-	v := hex4(b[i+2 : i+6])
+	v, ok := jsonscan.Hex4(b[i+2 : i+6])
+	if !ok {
+		return 0, false
+	}
 	return v, v >= 0xd800 && v <= 0xdfff
 }
