@@ -32,8 +32,8 @@ var initialProps = func() map[string]string {
 // evaluate filters the team's flags for the request, gathers the subject's
 // properties and overrides, and evaluates. Failures of a lookup fail only the
 // flags that needed it.
-func (s *Server) evaluate(ctx context.Context, team *store.Team, set *store.FlagSet, fr *request.FlagRequest, q request.Query, r *http.Request) []evaluation.Result {
-	opt := evaluation.Options{Excluded: map[int]bool{}, Failed: map[int]string{}}
+func (s *Server) evaluate(ctx context.Context, team *store.Team, set *store.FlagSet, fr *request.FlagRequest, q request.Query, r *http.Request, dst []evaluation.Result) []evaluation.Result {
+	opt := evaluation.Options{Excluded: map[int]bool{}, Failed: map[int]string{}, Results: dst}
 	runtime := fr.EvaluationRuntime
 	if runtime == "" {
 		runtime = inferRuntime(r)
@@ -133,7 +133,7 @@ func (s *Server) evaluate(ctx context.Context, team *store.Team, set *store.Flag
 			start := time.Now()
 			var err error
 			props, err = s.Store.GroupProperties(ctx, team.ID, keys)
-			metrics.PropertiesFetch.WithLabelValues(outcome(err)).Observe(time.Since(start).Seconds())
+			observeFetch(start, err)
 			if err != nil {
 				s.Log.Warn("group properties failed", "team_id", team.ID, "err", err)
 				code := dbErrorCode(err)
@@ -159,13 +159,13 @@ func (s *Server) evaluate(ctx context.Context, team *store.Team, set *store.Flag
 	}
 
 	// Person properties: database, then request overrides, then $initial_.
-	person := map[string]any{}
+	var person map[string]any
 	var personID int64
 	if anyPerson {
 		start := time.Now()
 		p, err := s.Store.PersonByDistinctID(ctx, team.ID, fr.DistinctID)
 		metrics.PropertiesDBReads.Inc()
-		metrics.PropertiesFetch.WithLabelValues(outcome(err)).Observe(time.Since(start).Seconds())
+		observeFetch(start, err)
 		if err != nil {
 			s.Log.Warn("person properties failed", "team_id", team.ID, "err", err)
 			code := dbErrorCode(err)
@@ -176,11 +176,16 @@ func (s *Server) evaluate(ctx context.Context, team *store.Team, set *store.Flag
 			}
 		} else {
 			personID = p.ID
-			for k, v := range p.Properties {
-				person[k] = v
+			// The decoded row belongs to this request: extend it in place.
+			person = p.Properties
+			if person == nil { // no person row
+				person = make(map[string]any, 1+len(fr.PersonProperties))
 			}
 			person["distinct_id"] = fr.DistinctID
 		}
+	}
+	if person == nil {
+		person = make(map[string]any, len(fr.PersonProperties))
 	}
 	for k, v := range fr.PersonProperties {
 		person[k] = v
@@ -273,11 +278,19 @@ func groupKey(v any) (string, bool) {
 	return jsonString(v), true
 }
 
-func outcome(err error) string {
+// Property fetch timers by outcome, curried once instead of a label lookup
+// per request.
+var (
+	fetchOK  = metrics.PropertiesFetch.WithLabelValues("success")
+	fetchErr = metrics.PropertiesFetch.WithLabelValues("error")
+)
+
+func observeFetch(start time.Time, err error) {
+	o := fetchOK
 	if err != nil {
-		return "error"
+		o = fetchErr
 	}
-	return "success"
+	o.Observe(time.Since(start).Seconds())
 }
 
 func shareTag(a, b []string) bool {

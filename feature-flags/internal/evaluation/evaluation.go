@@ -69,13 +69,23 @@ type Options struct {
 	// Failed pre-fails flags with an error code (e.g. a database error for
 	// flags that needed the database, a hash-key override error).
 	Failed map[int]string
+	// Results, when its capacity suffices, is reused (cleared) for the
+	// returned slice, so callers can recycle it between requests.
+	Results []Result
 }
 
 // Evaluate decides every active flag of set for s. The returned slice is
 // indexed like set.Flags; entries for flags that were not evaluated (inactive,
 // deleted, excluded, not requested) have a nil Flag.
 func Evaluate(set *definitions.FlagSet, s *Subject, opt Options) []Result {
-	e := evaluator{set: set, s: s, results: make([]Result, len(set.Flags)), memo: make([]uint8, set.Slots+1)}
+	results := opt.Results
+	if cap(results) >= len(set.Flags) {
+		results = results[:len(set.Flags)]
+		clear(results)
+	} else {
+		results = make([]Result, len(set.Flags))
+	}
+	e := evaluator{set: set, s: s, results: results, memo: make([]uint8, set.Slots+1)}
 	e.cohorts = cohorts.Evaluator{
 		Cohorts:    set.Cohorts,
 		Static:     func(id int) bool { return s.StaticCohorts[id] },

@@ -45,6 +45,10 @@ func New(enabled, logOnly bool, perSecond float64, burst int) *Limiter {
 	return &Limiter{enabled: enabled, logOnly: logOnly, perSecond: rate.Limit(perSecond), burst: burst, buckets: map[string]*rate.Limiter{}}
 }
 
+// Enabled reports whether Check can answer anything but Allowed, so callers
+// skip computing a key nobody reads.
+func (l *Limiter) Enabled() bool { return l != nil && l.enabled }
+
 // Check consumes one token of key.
 func (l *Limiter) Check(key string) Decision {
 	if l == nil || !l.enabled || key == "" {

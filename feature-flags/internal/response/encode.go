@@ -86,8 +86,10 @@ func appendEnvelope(b []byte, env *Envelope) []byte {
 	return b
 }
 
-func encodeLegacy(results []evaluation.Result, errs bool, env *Envelope) []byte {
-	b := make([]byte, 0, 64+len(results)*48)
+func encodeLegacy(b []byte, results []evaluation.Result, errs bool, env *Envelope) []byte {
+	if b == nil {
+		b = make([]byte, 0, 64+len(results)*48)
+	}
 	b = append(b, `{"errorsWhileComputingFlags":`...)
 	b = appendBool(b, errs)
 	b = append(b, `,"featureFlags":`...)
@@ -98,8 +100,10 @@ func encodeLegacy(results []evaluation.Result, errs bool, env *Envelope) []byte 
 	return append(b, '}')
 }
 
-func encodeV2(results []evaluation.Result, errs bool, env *Envelope) []byte {
-	b := make([]byte, 0, 128+len(results)*256)
+func encodeV2(b []byte, results []evaluation.Result, errs bool, env *Envelope) []byte {
+	if b == nil {
+		b = make([]byte, 0, 128+len(results)*256)
+	}
 	b = append(b, `{"errorsWhileComputingFlags":`...)
 	b = appendBool(b, errs)
 	b = append(b, `,"flags":`...)

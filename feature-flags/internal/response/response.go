@@ -120,6 +120,11 @@ func DetailOf(r *evaluation.Result) Detail {
 
 // Render writes the results (entries with a nil Flag are skipped) in shape.
 func Render(shape Shape, results []evaluation.Result, env Envelope) ([]byte, error) {
+	return AppendRender(nil, shape, results, env)
+}
+
+// AppendRender is Render appending to dst, so callers can reuse buffers.
+func AppendRender(dst []byte, shape Shape, results []evaluation.Result, env Envelope) ([]byte, error) {
 	errs := false
 	for i := range results {
 		if results[i].Flag != nil && results[i].Failed {
@@ -129,7 +134,7 @@ func Render(shape Shape, results []evaluation.Result, env Envelope) ([]byte, err
 	var body any
 	switch shape {
 	case V2:
-		return mergeTop(encodeV2(results, errs, &env), env.Config)
+		return mergeTop(encodeV2(dst, results, errs, &env), env.Config)
 	case DecideV1:
 		b := decideV1Body{FeatureFlags: []string{}, RequestID: env.RequestID, EvaluatedAt: env.EvaluatedAt, QuotaLimited: env.QuotaLimited}
 		for i := range results {
@@ -148,7 +153,7 @@ func Render(shape Shape, results []evaluation.Result, env Envelope) ([]byte, err
 		}
 		body = b
 	default:
-		return mergeTop(encodeLegacy(results, errs, &env), env.Config)
+		return mergeTop(encodeLegacy(dst, results, errs, &env), env.Config)
 	}
 	out, err := json.Marshal(body)
 	if err != nil {

@@ -6,11 +6,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -390,7 +390,7 @@ func decodeObject(b []byte) map[string]any {
 	if len(b) == 0 {
 		return map[string]any{}
 	}
-	d := json.NewDecoder(strings.NewReader(string(b)))
+	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var m map[string]any
 	if d.Decode(&m) != nil || m == nil {
