@@ -446,7 +446,7 @@ func (e *RawEvent) appendJSON(dst []byte) []byte {
 	}
 	dst = append(dst, `"uuid":`...)
 	if e.UUID != nil {
-		dst = appendUUID(dst, *e.UUID)
+		dst = AppendUUID(dst, *e.UUID)
 	} else {
 		dst = append(dst, "null"...)
 	}
@@ -477,7 +477,8 @@ func (e *RawEvent) appendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-func appendUUID(dst []byte, u uuid.UUID) []byte {
+// AppendUUID appends u as a quoted, hyphenated, lower-case JSON string.
+func AppendUUID(dst []byte, u uuid.UUID) []byte {
 	dst = append(dst, '"')
 	var buf [36]byte
 	hexEncodeUUID(buf[:], u)
@@ -590,7 +591,7 @@ func (e *RawEvent) extractDistinctID() (string, bool) {
 	}
 	id, ok := rawString(v)
 	if !ok {
-		sorted, err := stringifySorted(v)
+		sorted, err := StringifySorted(v)
 		if err != nil {
 			return "", false
 		}
@@ -602,22 +603,29 @@ func (e *RawEvent) extractDistinctID() (string, bool) {
 	if strings.TrimSpace(id) == "" {
 		return "", false
 	}
-	if len(id) <= 200 {
-		return id, true
-	}
-	n := 0
-	for i := range id {
-		if n == 200 {
-			return id[:i], true
-		}
-		n++
-	}
-	return id, true
+	return TruncateChars(id, 200), true
 }
 
-// stringifySorted renders a JSON value compactly with object keys sorted,
-// as serde_json's Value (a BTreeMap) prints it.
-func stringifySorted(v json.RawMessage) (string, error) {
+// TruncateChars returns s cut to at most n characters (runes), as the
+// reference truncates distinct_ids.
+func TruncateChars(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	count := 0
+	for i := range s {
+		if count == n {
+			return s[:i]
+		}
+		count++
+	}
+	return s
+}
+
+// StringifySorted renders a JSON value compactly with object keys sorted,
+// as serde_json's Value (a BTreeMap) prints it: how a non-string
+// distinct_id becomes the string capture and ingestion use.
+func StringifySorted(v json.RawMessage) (string, error) {
 	dec := json.NewDecoder(bytes.NewReader(v))
 	dec.UseNumber()
 	var x any
@@ -702,7 +710,7 @@ func appendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10
 
 func (e *CapturedEvent) appendFields(dst []byte) []byte {
 	dst = append(dst, `"uuid":`...)
-	dst = appendUUID(dst, e.UUID)
+	dst = AppendUUID(dst, e.UUID)
 	dst = append(dst, `,"distinct_id":`...)
 	dst = AppendJSONString(dst, e.DistinctID)
 	dst = append(dst, `,"ip":`...)

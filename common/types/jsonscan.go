@@ -95,6 +95,9 @@ func (s *scanner) literal(i int, lit string) (int, error) {
 
 // convertErr keeps this package's error wording for jsonscan's errors.
 func convertErr(err error) error {
+	if err == nil {
+		return nil
+	}
 	var se *jsonscan.SyntaxError
 	if errors.As(err, &se) {
 		return syntaxErr(se.Offset, se.Msg)

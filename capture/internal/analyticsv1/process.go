@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hoggo/capture/internal/event"
-	"github.com/hoggo/capture/internal/payload"
 	"github.com/hoggo/common/types"
 )
 
@@ -260,7 +259,7 @@ func appendData(dst []byte, w *wrapped, ctx *requestContext) []byte {
 	dst = append(dst, `,"distinct_id":`...)
 	dst = types.AppendJSONString(dst, ev.DistinctID)
 	dst = append(dst, `,"uuid":`...)
-	dst = payload.AppendUUID(dst, w.id)
+	dst = types.AppendUUID(dst, w.id)
 	dst = append(dst, `,"properties":`...)
 	dst = appendProperties(dst, ev.Properties, w, ctx)
 	dst = append(dst, `,"timestamp":`...)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/hoggo/capture/internal/payload"
 	"github.com/hoggo/common/types"
 )
 
@@ -76,7 +75,7 @@ func (r *results) appendJSON(dst []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = payload.AppendUUID(dst, e.id)
+		dst = types.AppendUUID(dst, e.id)
 		dst = append(dst, `:{"result":"`...)
 		dst = append(dst, e.result...)
 		dst = append(dst, '"')

@@ -300,7 +300,7 @@ func (e *RawEvent) AppendJSON(dst []byte) []byte {
 	}
 	dst = append(dst, `"uuid":`...)
 	if e.HasUUID {
-		dst = AppendUUID(dst, e.UUID)
+		dst = types.AppendUUID(dst, e.UUID)
 	} else {
 		dst = append(dst, "null"...)
 	}
@@ -329,23 +329,4 @@ func (e *RawEvent) AppendJSON(dst []byte) []byte {
 		dst = append(dst, e.SetOnce...)
 	}
 	return append(dst, '}')
-}
-
-// AppendUUID appends id as a quoted, hyphenated, lower-case JSON string.
-func AppendUUID(dst []byte, id uuid.UUID) []byte {
-	var buf [36]byte
-	const hexd = "0123456789abcdef"
-	j := 0
-	for i, b := range id {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			buf[j] = '-'
-			j++
-		}
-		buf[j] = hexd[b>>4]
-		buf[j+1] = hexd[b&0xf]
-		j += 2
-	}
-	dst = append(dst, '"')
-	dst = append(dst, buf[:]...)
-	return append(dst, '"')
 }
