@@ -2,6 +2,7 @@ package compression
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,31 @@ type Limits struct {
 	// reference only logs ratios above 20; capture leaves this at 0 and
 	// relies on MaxSize.
 	MaxRatio float64
+	// SizeFromTrailer preallocates the output from the gzip trailer's ISIZE
+	// (the uncompressed size mod 2^32) when it is plausible: non-zero,
+	// within MaxSize and at most maxDeflateRatio times the input. The output
+	// is the same either way; a well-formed body then decompresses into one
+	// allocation of the right size instead of a growing buffer. Only for
+	// in-memory input (GunzipLimits).
+	SizeFromTrailer bool
+}
+
+// maxDeflateRatio bounds how much deflate can expand its input (about
+// 1032:1), so a forged ISIZE cannot make a small body reserve much memory.
+const maxDeflateRatio = 1032
+
+// trailerSize returns the ISIZE of src's last 4 bytes when it is a
+// plausible output size for src under lim, else 0.
+func trailerSize(src []byte, lim Limits) int {
+	const minMember = 18 // 10-byte header, empty deflate block, 8-byte trailer
+	if len(src) < minMember {
+		return 0
+	}
+	n := int(binary.LittleEndian.Uint32(src[len(src)-4:]))
+	if n <= 0 || n > maxDeflateRatio*len(src) || (lim.MaxSize > 0 && n > lim.MaxSize) {
+		return 0
+	}
+	return n
 }
 
 // IsGzip reports whether b starts with the gzip magic bytes 1f 8b 08
@@ -51,15 +77,22 @@ func Gunzip(src []byte, maxSize int) ([]byte, error) {
 	return GunzipLimits(src, Limits{MaxSize: maxSize})
 }
 
-// GunzipLimits is Gunzip with bomb detection (see Limits).
+// GunzipLimits is Gunzip with bomb detection and preallocation options
+// (see Limits).
 func GunzipLimits(src []byte, lim Limits) ([]byte, error) {
-	return gunzip(bytes.NewReader(src), func() int { return len(src) }, len(src), lim)
+	initial := 0
+	if lim.SizeFromTrailer {
+		if n := trailerSize(src, lim); n > 0 {
+			initial = n + 1 // +1: room for the read that reports EOF
+		}
+	}
+	return gunzip(bytes.NewReader(src), func() int { return len(src) }, len(src), initial, lim)
 }
 
 // GunzipReader decompresses a gzip stream read from r under lim.
 func GunzipReader(r io.Reader, lim Limits) ([]byte, error) {
 	cr := &countingReader{r: r}
-	return gunzip(cr, func() int { return cr.n }, 0, lim)
+	return gunzip(cr, func() int { return cr.n }, 0, 0, lim)
 }
 
 type countingReader struct {
@@ -75,7 +108,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 var readerPool sync.Pool // *gzip.Reader
 
-func gunzip(r io.Reader, consumed func() int, sizeHint int, lim Limits) ([]byte, error) {
+// gunzip decompresses r. sizeHint is the compressed size (0 if unknown);
+// initial, when > 0, is the exact output capacity to start with.
+func gunzip(r io.Reader, consumed func() int, sizeHint, initial int, lim Limits) ([]byte, error) {
 	zr, _ := readerPool.Get().(*gzip.Reader)
 	var err error
 	if zr == nil {
@@ -94,7 +129,9 @@ func gunzip(r io.Reader, consumed func() int, sizeHint int, lim Limits) ([]byte,
 	if lim.MaxSize > 0 {
 		hardCap = lim.MaxSize + 1
 	}
-	initial := max(sizeHint*4, 8<<10)
+	if initial <= 0 {
+		initial = max(sizeHint*4, 8<<10)
+	}
 	if hardCap > 0 {
 		initial = min(initial, hardCap)
 	}

@@ -2,6 +2,7 @@ package compression
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -132,5 +133,53 @@ func TestGunzipConformanceBodies(t *testing.T) {
 	}
 	if n < 10 {
 		t.Fatalf("found %d gzip bodies in requests_dump.jsonl, want ≥ 10", n)
+	}
+}
+
+// Moved from capture/internal/payload (its local gunzip is now this one).
+func TestGunzipTrailerHint(t *testing.T) {
+	js := `{"event":"e","distinct_id":"d","token":"t"}`
+	b := gzipBytes(t, []byte(js))
+	gunzip := func(src []byte, limit int) ([]byte, error) {
+		return GunzipLimits(src, Limits{MaxSize: limit, SizeFromTrailer: true})
+	}
+	out, err := gunzip(b, 1000)
+	if err != nil || string(out) != js {
+		t.Fatalf("gunzip = %q, %v", out, err)
+	}
+	// Preallocated from ISIZE: one exact allocation (plus the EOF read's byte).
+	if cap(out) != len(js)+1 {
+		t.Errorf("cap = %d, want %d", cap(out), len(js)+1)
+	}
+	// A trailer that lies about the size fails the length check: 400, never a panic.
+	bad := append([]byte{}, b...)
+	bad[len(bad)-4] = 3
+	if _, err := gunzip(bad, 1000); !errors.Is(err, ErrInvalidGzip) {
+		t.Errorf("lying ISIZE: %v", err)
+	}
+	if _, err := gunzip(b, 10); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("over limit: %v", err)
+	}
+}
+
+func TestTrailerSizePlausibility(t *testing.T) {
+	b := gzipBytes(t, []byte(strings.Repeat("a", 5000)))
+	if got := trailerSize(b, Limits{}); got != 5000 {
+		t.Errorf("trailerSize = %d, want 5000", got)
+	}
+	if got := trailerSize(b, Limits{MaxSize: 4999}); got != 0 {
+		t.Errorf("over MaxSize: %d, want 0", got)
+	}
+	forged := append([]byte{}, b...)
+	binary.LittleEndian.PutUint32(forged[len(forged)-4:], 1<<31-1)
+	if got := trailerSize(forged, Limits{}); got != 0 {
+		t.Errorf("implausible ISIZE accepted: %d", got)
+	}
+	if got := trailerSize(b[:10], Limits{}); got != 0 {
+		t.Errorf("short input: %d", got)
+	}
+	// A forged ISIZE is only a hint: output and errors are unchanged.
+	if out, err := GunzipLimits(forged, Limits{SizeFromTrailer: true}); !errors.Is(err, ErrInvalidGzip) {
+		t.Errorf("forged ISIZE: %d bytes, %v", len(out), err)
 	}
 }

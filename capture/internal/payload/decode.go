@@ -122,7 +122,7 @@ func decompress(b []byte, c Compression, limit int) ([]byte, error) {
 	}
 	switch {
 	case compression.IsGzip(b):
-		out, err := gunzip(b, limit)
+		out, err := compression.GunzipLimits(b, compression.Limits{MaxSize: limit, SizeFromTrailer: true})
 		if errors.Is(err, compression.ErrTooLarge) {
 			return nil, apierr.New(apierr.EventTooBig, "decompressed payload exceeds the size limit")
 		}
