@@ -5,7 +5,9 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	flags "github.com/hoggo/feature-flags"
+	"github.com/hoggo/migrations"
+	"github.com/hoggo/migrations/pgtest"
 )
 
 func TestHTTPMethods(t *testing.T) {
@@ -263,5 +267,56 @@ func TestReadinessDuringShutdown(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("/_liveness during shutdown = %d", res.StatusCode)
+	}
+}
+
+// TestServeDrainsOnCancel runs the service as devstack does: it answers
+// until its context ends, then the lifecycle manager drains the HTTP server
+// and Serve returns nil.
+func TestServeDrainsOnCancel(t *testing.T) {
+	url := pgtest.URL(t, migrations.Posthog)
+	rdb := redisOrSkip(t)
+	cfg := flags.Config{ReadDatabaseURL: url, WriteDatabaseURL: url,
+		RedisURL:         fmt.Sprintf("redis://%s/%d", rdb.Options().Addr, redisDB),
+		MaxPGConnections: 2, BillingLimiterTTLSecs: 1, DefinitionsCacheSecs: 1, IdleTimeoutSecs: 60}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- flags.Serve(ctx, cfg, ln) }()
+
+	var status int
+	var body []byte
+	for range 100 {
+		res, err := http.Get(base + "/_readiness")
+		if err == nil {
+			status = res.StatusCode
+			body, _ = io.ReadAll(res.Body)
+			res.Body.Close()
+			if status == http.StatusOK {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if status != http.StatusOK || string(body) != "ready" {
+		t.Fatalf("/_readiness before shutdown = %d %q", status, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after cancel = %v, want nil", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("Serve did not return after its context ended")
+	}
+	if res, err := http.Get(base + "/_liveness"); err == nil {
+		res.Body.Close()
+		t.Fatalf("server still answers after drain: %d", res.StatusCode)
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	flags "github.com/hoggo/feature-flags"
+	"github.com/hoggo/feature-flags/internal/benchdata"
 	"github.com/hoggo/migrations"
 )
 
@@ -229,46 +230,18 @@ func setup(ctx context.Context) (string, string, []string) {
 		log.Fatal(err)
 	}
 	var cohort int
-	if err := db.QueryRow(ctx, `INSERT INTO posthog_cohort (team_id, name, filters) VALUES ($1, 'c', '{"properties":{"type":"OR","values":[{"type":"AND","values":[{"key":"plan","type":"person","operator":"exact","value":"enterprise"}]},{"type":"AND","values":[{"key":"age","type":"person","operator":"gt","value":60}]}]}}') RETURNING id`, teamID).Scan(&cohort); err != nil {
+	if err := db.QueryRow(ctx, `INSERT INTO posthog_cohort (team_id, name, filters) VALUES ($1, 'c', $2) RETURNING id`, teamID, benchdata.CohortFilters).Scan(&cohort); err != nil {
 		log.Fatal(err)
 	}
-	filters := []string{
-		`{"key":"email","type":"person","operator":"icontains","value":"@corp"}`,
-		`{"key":"email","type":"person","operator":"not_icontains","value":"spam"}`,
-		`{"key":"plan","type":"person","operator":"exact","value":["pro","enterprise"]}`,
-		`{"key":"plan","type":"person","operator":"is_not","value":"free"}`,
-		`{"key":"country","type":"person","operator":"regex","value":"^(US|CA)$"}`,
-		`{"key":"age","type":"person","operator":"gt","value":30}`,
-		`{"key":"app_version","type":"person","operator":"semver_gte","value":"2.3.0"}`,
-		`{"key":"signup","type":"person","operator":"is_date_before","value":"2024-06-01T00:00:00Z"}`,
-		fmt.Sprintf(`{"key":"id","type":"cohort","value":%d}`, cohort),
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < 50; i++ {
-		var conds []string
-		for c := 0; c < 1+r.IntN(3); c++ {
-			var props []string
-			for p := 0; p < r.IntN(4); p++ {
-				props = append(props, filters[r.IntN(len(filters))])
-			}
-			conds = append(conds, fmt.Sprintf(`{"properties":[%s],"rollout_percentage":%s}`, strings.Join(props, ","), []string{"100", "50", "null", "30"}[r.IntN(4)]))
-		}
-		mv := ""
-		if i%3 == 0 {
-			mv = `,"multivariate":{"variants":[{"key":"control","rollout_percentage":50},{"key":"test","rollout_percentage":50}]}`
-		}
-		exec(`INSERT INTO posthog_featureflag (team_id, key, name, filters) VALUES ($1, $2, $3, $4::jsonb)`, teamID, fmt.Sprintf("flag-%02d", i), "", fmt.Sprintf(`{"groups":[%s]%s,"payloads":{"true":"{\"n\":%d}"}}`, strings.Join(conds, ","), mv, i))
+	gen := benchdata.New()
+	for i, filters := range gen.Flags(cohort) {
+		exec(`INSERT INTO posthog_featureflag (team_id, key, name, filters) VALUES ($1, $2, $3, $4::jsonb)`, teamID, benchdata.FlagKey(i), "", filters)
 	}
 	var persons []string
 	for i := 0; i < 1000; i++ {
 		did := fmt.Sprintf("person-%d", i)
-		props, _ := json.Marshal(map[string]any{
-			"email": []string{"a@corp.com", "b@x.io", "spam@y.com"}[r.IntN(3)], "plan": []string{"free", "pro", "enterprise"}[r.IntN(3)],
-			"country": []string{"US", "CA", "DE"}[r.IntN(3)], "age": r.IntN(80), "app_version": []string{"1.0.0", "2.3.1", "3.0.0"}[r.IntN(3)],
-			"signup": []string{"2023-01-01T00:00:00Z", "2025-01-01T00:00:00Z"}[r.IntN(2)],
-		})
 		var pid int64
-		if err := db.QueryRow(ctx, `INSERT INTO posthog_person (team_id, uuid, properties) VALUES ($1, $2, $3) RETURNING id`, teamID, uuid.New(), props).Scan(&pid); err != nil {
+		if err := db.QueryRow(ctx, `INSERT INTO posthog_person (team_id, uuid, properties) VALUES ($1, $2, $3) RETURNING id`, teamID, uuid.New(), gen.Person()).Scan(&pid); err != nil {
 			log.Fatal(err)
 		}
 		exec(`INSERT INTO posthog_persondistinctid (team_id, person_id, distinct_id, version) VALUES ($1, $2, $3, 0)`, teamID, pid, did)
