@@ -15,6 +15,7 @@ import (
 	"github.com/hoggo/capture/internal/sink"
 	"github.com/hoggo/common/httpserver"
 	"github.com/hoggo/common/kafka"
+	"github.com/hoggo/common/lifecycle"
 	"github.com/hoggo/common/limiters"
 	"github.com/hoggo/common/redis"
 )
@@ -22,8 +23,18 @@ import (
 // quotaRefresh is how often billing quota sets are re-read from Redis.
 const quotaRefresh = 5 * time.Second
 
-// shutdownDrain bounds the graceful shutdown of in-flight requests.
-const shutdownDrain = 30 * time.Second
+// Shutdown budget (the reference's 30 s): in-flight requests drain within
+// httpDrain, then the producer flushes what they queued; the lifecycle
+// manager gives up on both at shutdownBudget.
+const (
+	shutdownBudget = 30 * time.Second
+	httpDrain      = 25 * time.Second
+)
+
+// producerLivenessDeadline is how long the Kafka producer counts as alive
+// after a broker last answered (the reference registers rdkafka with 30 s);
+// common/kafka beats every health interval while brokers answer.
+const producerLivenessDeadline = 30 * time.Second
 
 // Options carry dependencies a caller (devstack, tests, benchmarks) builds
 // itself; zero values make Run build them from Config.
@@ -36,6 +47,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Ready is called with the bound address once the server accepts requests.
 	Ready func(addr string)
+	// Production traps SIGINT/SIGTERM and polls the pre-stop file
+	// (lifecycle.DefaultOptions); tests and devstack stop Run through ctx.
+	Production bool
 }
 
 // Run serves capture until ctx is cancelled, then drains and returns.
@@ -52,8 +66,15 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	lopts := lifecycle.Options{Name: "capture"}
+	if o.Production {
+		lopts = lifecycle.DefaultOptions("capture")
+	}
+	lopts.GlobalShutdownTimeout = shutdownBudget
+	lopts.Logger = log
+	mgr := lifecycle.NewManager(lopts)
+	// Background work stops when shutdown begins.
+	bgctx := mgr.Context()
 
 	kcfg := cfg.Kafka
 	if kcfg.ProducerMessageMaxBytes == nil {
@@ -62,27 +83,48 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 	if kcfg.ProducerRetries == nil {
 		kcfg.ProducerRetries = &cfg.KafkaProducerMaxRetries
 	}
-	var producer *kafka.Producer
+	// /_liveness is the reference's health registry: healthy while the
+	// producer's heartbeat is current. With the print sink nothing is
+	// registered, so liveness fails on purpose, as in the reference. The
+	// same heartbeat feeds the manager, whose stall detection shuts a
+	// producer that lost its brokers down gracefully.
+	liveness := lifecycle.NewHealthRegistry("liveness")
+	liveness.SetLogger(log)
+	var (
+		producer       *kafka.Producer
+		producerHandle *lifecycle.Handle
+	)
 	if !cfg.PrintSink {
+		producerHandle = mgr.Register("kafka-producer", lifecycle.ComponentOptions{
+			GracefulShutdown: shutdownBudget,
+			LivenessDeadline: producerLivenessDeadline,
+		})
+		producerHealth := liveness.Register("rdkafka", producerLivenessDeadline)
+		beat := func() {
+			producerHandle.ReportHealthy()
+			producerHealth.ReportHealthy()
+		}
 		var err error
-		if producer, err = kafka.NewProducer(ctx, kcfg); err != nil {
+		if producer, err = kafka.NewProducer(ctx, kcfg, kafka.WithLiveness(beat)); err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}
-		defer producer.Close()
+		defer producer.Close() // no-op after the component closed it
+		beat()                 // NewProducer's startup ping reached a broker
 	}
 
 	var bg sync.WaitGroup
 	defer bg.Wait()
-	defer cancel()
 	goRun := func(name string, run func(context.Context) error) {
 		bg.Add(1)
 		go func() {
 			defer bg.Done()
-			if err := run(ctx); err != nil && ctx.Err() == nil {
+			if err := run(bgctx); err != nil && bgctx.Err() == nil {
 				log.Error("background task stopped", "task", name, "error", err)
 			}
 		}()
 	}
+
+	defer mgr.Shutdown() // stops the background tasks on early returns
 
 	rdb, err := redis.New(ctx, cfg.RedisURL, redis.Options{
 		Timeout: time.Duration(cfg.RedisResponseTimeoutMs) * time.Millisecond,
@@ -155,13 +197,11 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		ReplayOverflow: cfg.KafkaReplayOverflowTopic,
 	}
 	var snk sink.Sink
-	live := func() bool { return false } // the print sink is unhealthy on purpose, as in the reference
 	var v1 http.Handler
 	if cfg.PrintSink {
 		snk = sink.NewPrint(topics, log)
 	} else {
 		snk = sink.NewKafka(producer, topics)
-		live = producer.Healthy
 		h, v1Cleanup, err := newV1Handler(ctx, &cfg, mode, producer, topics, pol)
 		if err != nil {
 			return fmt.Errorf("capture: %w", err)
@@ -184,10 +224,11 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		BodyChunkReadTimeout:   time.Duration(cfg.BodyChunkReadTimeoutMs) * time.Millisecond,
 		RerouteHistorical:      cfg.EnableHistoricalRerouting,
 		RerouteHistoricalAfter: time.Duration(cfg.HistoricalReroutingThresholdDays) * 24 * time.Hour,
-		Live:                   live,
+		Liveness:               liveness.Handler(),
 		ConcurrencyLimit:       cfg.ConcurrencyLimit,
 	}
 	opts.V1 = v1
+	opts.ShuttingDown, opts.Draining = mgr.IsShuttingDown, mgr.ReadinessHandler()
 	srv := api.New(opts)
 	handler := srv.Router(cfg.ExportPrometheus)
 	if cfg.RequestTimeoutSeconds > 0 {
@@ -205,11 +246,28 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 	if cfg.HTTP1HeaderReadTimeoutMs > 0 {
 		hs.ReadHeaderTimeout = time.Duration(cfg.HTTP1HeaderReadTimeoutMs) * time.Millisecond
 	}
+
+	// The HTTP server drains first; the producer then flushes what the
+	// drained requests queued.
+	served := make(chan struct{})
+	httpHandle := mgr.Register("http-server", lifecycle.ComponentOptions{GracefulShutdown: httpDrain})
+	httpHandle.Go(func(ctx context.Context) error {
+		defer close(served)
+		return httpserver.ServeServer(ctx, hs, ln, httpDrain)
+	})
+	if producerHandle != nil {
+		producerHandle.Go(func(ctx context.Context) error {
+			<-ctx.Done()
+			<-served
+			producer.Close()
+			return nil
+		})
+	}
 	log.Info("capture listening", "address", ln.Addr().String(), "mode", string(mode))
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
-	if err := httpserver.ServeServer(ctx, hs, ln, shutdownDrain); err != nil {
+	if err := mgr.Run(ctx); err != nil {
 		return fmt.Errorf("capture: %w", err)
 	}
 	return nil

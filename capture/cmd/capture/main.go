@@ -5,9 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 
 	"github.com/hoggo/capture"
 )
@@ -32,9 +30,10 @@ func main() {
 		level = slog.LevelInfo
 	}
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := capture.Run(ctx, cfg); err != nil {
+	// SIGINT/SIGTERM and the pre-stop file start a graceful shutdown
+	// (common/lifecycle): readiness turns 503, requests drain, the producer
+	// flushes, all within 30 s.
+	if err := capture.RunWithOptions(context.Background(), cfg, capture.Options{Production: true}); err != nil {
 		slog.Error("capture stopped", "error", err)
 		os.Exit(1)
 	}

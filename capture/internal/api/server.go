@@ -49,8 +49,14 @@ type Options struct {
 	// Historical rerouting by age.
 	RerouteHistorical      bool
 	RerouteHistoricalAfter time.Duration
-	// Readiness and liveness probes; nil means always healthy.
-	Live func() bool
+	// Liveness answers /_liveness (common/lifecycle's HealthRegistry in
+	// Run); nil answers 200 "ok".
+	Liveness http.Handler
+	// ShuttingDown, when it reports true, makes /_readiness answer with
+	// Draining (the lifecycle manager's 503) instead of 200 "capture", so
+	// Kubernetes stops routing to a draining pod.
+	ShuttingDown func() bool
+	Draining     http.Handler
 	// ConcurrencyLimit > 0 caps in-flight capture requests; the rest wait
 	// for a slot (CONCURRENCY_LIMIT, tower's ConcurrencyLimit layer).
 	ConcurrencyLimit int
@@ -88,20 +94,24 @@ func New(opts Options) *Server {
 // request metrics unless disabled, capture's permissive CORS) with the
 // capture routes of the mode.
 func (s *Server) Router(exportMetrics bool) http.Handler {
-	live := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if s.opts.Live != nil && !s.opts.Live() {
-			http.Error(w, "unhealthy", http.StatusInternalServerError)
-			return
-		}
-		_, _ = w.Write([]byte("ok"))
-	})
+	live := s.opts.Liveness
+	if live == nil {
+		live = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	}
 	index := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("capture"))
 	})
+	ready := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.ShuttingDown != nil && s.opts.Draining != nil && s.opts.ShuttingDown() {
+			s.opts.Draining.ServeHTTP(w, r)
+			return
+		}
+		index(w, r)
+	})
 	r := httpserver.NewRouter(httpserver.Options{
 		Liveness:       live,
-		Readiness:      index,
+		Readiness:      ready,
 		DisableMetrics: !exportMetrics,
 		Middlewares:    []func(http.Handler) http.Handler{httpserver.CORS},
 	})
