@@ -1,7 +1,7 @@
 package hogvm
 
 import (
-	"maps"
+	"slices"
 	"math"
 	"regexp"
 	"strconv"
@@ -206,7 +206,7 @@ func deepCopy(v Value) Value {
 			out.entries[i] = entry{key: deepCopy(d.entries[i].key), val: deepCopy(d.entries[i].val)}
 		}
 		if d.index != nil {
-			out.index = maps.Clone(d.index)
+			out.index = slices.Clone(d.index)
 		}
 		if d.ci.ok {
 			out.ci = d.ci

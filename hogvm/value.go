@@ -1,6 +1,7 @@
 package hogvm
 
 import (
+	"hash/maphash"
 	"math"
 	"unicode/utf8"
 	"unsafe"
@@ -228,7 +229,7 @@ func (v Value) isTuple() bool {
 // are scanned linearly; an index is built once they grow.
 type Dict struct {
 	entries []entry
-	index   map[string]int // string keys only, built past dictIndexThreshold entries
+	index   []dictSlot // open-addressed hash of the string keys, built past dictIndexThreshold entries
 
 	ci costIndex // memory cost bookkeeping (see cost.go)
 }
@@ -238,6 +239,84 @@ type entry struct {
 }
 
 const dictIndexThreshold = 12
+
+// dictSlot is one slot of a dict's index: the key's hash and its entry
+// position plus one (0 marks an empty slot). A slice rather than a Go map
+// because copying a dict (every read of an event global) then copies the index
+// in one memmove, and growing it rehashes from the stored hashes.
+type dictSlot struct {
+	h uint32
+	i int32
+}
+
+// dictSeed seeds the key hash; random per process so crafted keys cannot be
+// made to collide.
+var dictSeed = maphash.MakeSeed()
+
+func keyHash(s string) uint32 { return uint32(maphash.String(dictSeed, s)) }
+
+// lookup returns the position of the string key s with hash h, or -1.
+func (d *Dict) lookup(s string, h uint32) int {
+	mask := uint32(len(d.index) - 1)
+	for p := h & mask; ; p = (p + 1) & mask {
+		sl := d.index[p]
+		if sl.i == 0 {
+			return -1
+		}
+		if sl.h == h {
+			if k := &d.entries[sl.i-1].key; k.kind == KindString && k.s() == s {
+				return int(sl.i - 1)
+			}
+		}
+	}
+}
+
+// insert records entry i under hash h; the caller made sure the key is new.
+func (d *Dict) insert(h uint32, i int) {
+	if 2*(i+1) > len(d.index) {
+		d.growIndex(2 * (i + 1))
+	}
+	mask := uint32(len(d.index) - 1)
+	p := h & mask
+	for d.index[p].i != 0 {
+		p = (p + 1) & mask
+	}
+	d.index[p] = dictSlot{h: h, i: int32(i + 1)}
+}
+
+// growIndex rebuilds the index with room for n entries at half load.
+func (d *Dict) growIndex(n int) {
+	size := 32
+	for size < 2*n {
+		size *= 2
+	}
+	old := d.index
+	d.index = make([]dictSlot, size)
+	mask := uint32(size - 1)
+	for _, sl := range old {
+		if sl.i == 0 {
+			continue
+		}
+		p := sl.h & mask
+		for d.index[p].i != 0 {
+			p = (p + 1) & mask
+		}
+		d.index[p] = sl
+	}
+}
+
+// buildIndex indexes the string keys of every entry; the first of duplicate keys wins.
+func (d *Dict) buildIndex() {
+	d.growIndex(max(cap(d.entries), 2*len(d.entries)))
+	for i := range d.entries {
+		if key := d.entries[i].key; key.kind == KindString {
+			h := keyHash(key.s())
+			if d.lookup(key.s(), h) < 0 {
+				d.insert(h, i)
+			}
+		}
+	}
+}
 
 // NewDict returns an empty dict with room for n entries.
 func NewDict(n int) *Dict {
@@ -300,10 +379,7 @@ func (d *Dict) Range(fn func(k, v Value) bool) {
 func (d *Dict) find(k Value) int {
 	if k.kind == KindString {
 		if d.index != nil {
-			if i, ok := d.index[k.s()]; ok {
-				return i
-			}
-			return -1
+			return d.lookup(k.s(), keyHash(k.s()))
 		}
 		for i := range d.entries {
 			if d.entries[i].key.kind == KindString && d.entries[i].key.s() == k.s() {
@@ -333,7 +409,15 @@ func (d *Dict) GetString(k string) (Value, bool) { return d.Get(String(k)) }
 
 // Set stores v at k; an existing key keeps its position.
 func (d *Dict) Set(k, v Value) {
-	if i := d.find(k); i >= 0 {
+	var h uint32
+	i := -1
+	if d.index != nil && k.kind == KindString {
+		h = keyHash(k.s()) // hashed once for the lookup and the insert
+		i = d.lookup(k.s(), h)
+	} else {
+		i = d.find(k)
+	}
+	if i >= 0 {
 		d.ci.replace(int32(i), d.entries[i].key, d.entries[i].val, v)
 		d.entries[i].val = v
 		return
@@ -344,17 +428,10 @@ func (d *Dict) Set(k, v Value) {
 	d.entries = append(d.entries, entry{k, v})
 	if d.index != nil {
 		if k.kind == KindString {
-			d.index[k.s()] = len(d.entries) - 1
+			d.insert(h, len(d.entries)-1)
 		}
 	} else if len(d.entries) > dictIndexThreshold {
-		d.index = make(map[string]int, max(cap(d.entries), 2*len(d.entries)))
-		for i := range d.entries {
-			if key := d.entries[i].key; key.kind == KindString {
-				if _, dup := d.index[key.s()]; !dup {
-					d.index[key.s()] = i
-				}
-			}
-		}
+		d.buildIndex()
 	}
 }
 
