@@ -1,9 +1,9 @@
 package hogvm
 
 import (
-	"slices"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
