@@ -346,18 +346,24 @@ func init() {
 }
 
 func stlConcat(m *machine, a []Value) (Value, error) {
-	var sb strings.Builder
 	n := 0
 	for _, v := range a {
+		if v.kind != KindString && v.kind != KindNull {
+			return String(concatSlow(a)), nil
+		}
 		n += len(v.s())
 	}
-	sb.Grow(n)
+	return String(m.strings.concat(a, n)), nil
+}
+
+func concatSlow(a []Value) string {
+	var sb strings.Builder
 	for _, v := range a {
 		if v.kind != KindNull {
 			sb.WriteString(stlToString(v))
 		}
 	}
-	return String(sb.String()), nil
+	return sb.String()
 }
 
 func stlToString(v Value) string {

@@ -55,6 +55,7 @@ type machine struct {
 	regexes     map[string]*regexEntry
 	walker      costWalker
 	jsonCache   map[string]parsedJSON
+	strings     strArena
 
 	stackBuf [64]Value // initial backing of stack and calls: one allocation per execution
 	callBuf  [8]frame
