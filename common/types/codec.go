@@ -433,6 +433,30 @@ func batchFromFields(f *fields) (RawRequest, bool) {
 }
 
 func (e *RawEvent) appendJSON(dst []byte) []byte {
+	return AppendEventData(dst, &EventData{
+		Token: e.Token, DistinctID: e.DistinctID, UUID: e.UUID, Event: e.Event, Properties: e.Properties,
+		Timestamp: e.Timestamp, Offset: e.Offset, Set: e.Set, SetOnce: e.SetOnce,
+	})
+}
+
+// EventData is what the reference re-serialises of a RawEvent for the
+// CapturedEvent `data` field; raw JSON fields are copied verbatim. Both
+// common/types' RawEvent and capture's scanner-built events write it.
+type EventData struct {
+	Token        *string
+	DistinctID   json.RawMessage
+	UUID         *uuid.UUID
+	Event        string
+	Properties   json.RawMessage
+	Timestamp    *string
+	Offset       *int64
+	Set, SetOnce json.RawMessage
+}
+
+// AppendEventData appends e in the reference's field order: token,
+// distinct_id, uuid (null when absent), event, properties ({} when absent),
+// timestamp, offset, $set, $set_once; nil fields are omitted.
+func AppendEventData(dst []byte, e *EventData) []byte {
 	dst = append(dst, '{')
 	if e.Token != nil {
 		dst = append(dst, `"token":`...)

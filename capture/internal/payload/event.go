@@ -287,46 +287,18 @@ func DecodeString(raw []byte) (string, bool) {
 // event, properties ({} when absent), timestamp, offset, $set, $set_once;
 // unknown top-level keys are dropped.
 func (e *RawEvent) AppendJSON(dst []byte) []byte {
-	dst = append(dst, '{')
+	d := types.EventData{DistinctID: e.DistinctID, Event: e.Event, Properties: e.Properties, Set: e.Set, SetOnce: e.SetOnce}
 	if e.HasToken {
-		dst = append(dst, `"token":`...)
-		dst = types.AppendJSONString(dst, e.Token)
-		dst = append(dst, ',')
+		d.Token = &e.Token
 	}
-	if e.DistinctID != nil {
-		dst = append(dst, `"distinct_id":`...)
-		dst = append(dst, e.DistinctID...)
-		dst = append(dst, ',')
-	}
-	dst = append(dst, `"uuid":`...)
 	if e.HasUUID {
-		dst = types.AppendUUID(dst, e.UUID)
-	} else {
-		dst = append(dst, "null"...)
-	}
-	dst = append(dst, `,"event":`...)
-	dst = types.AppendJSONString(dst, e.Event)
-	dst = append(dst, `,"properties":`...)
-	if e.Properties != nil {
-		dst = append(dst, e.Properties...)
-	} else {
-		dst = append(dst, "{}"...)
+		d.UUID = &e.UUID
 	}
 	if e.HasTimestamp {
-		dst = append(dst, `,"timestamp":`...)
-		dst = types.AppendJSONString(dst, e.Timestamp)
+		d.Timestamp = &e.Timestamp
 	}
 	if e.HasOffset {
-		dst = append(dst, `,"offset":`...)
-		dst = strconv.AppendInt(dst, e.Offset, 10)
+		d.Offset = &e.Offset
 	}
-	if e.Set != nil {
-		dst = append(dst, `,"$set":`...)
-		dst = append(dst, e.Set...)
-	}
-	if e.SetOnce != nil {
-		dst = append(dst, `,"$set_once":`...)
-		dst = append(dst, e.SetOnce...)
-	}
-	return append(dst, '}')
+	return types.AppendEventData(dst, &d)
 }
