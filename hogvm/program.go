@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Opcodes of the Hog bytecode (the Operation enum of the reference VMs).
@@ -93,6 +94,8 @@ type chunk struct {
 type Program struct {
 	chunks  map[string]*chunk
 	version int
+
+	machines sync.Pool // finished *machine values, reused by Exec
 }
 
 // ErrInvalidBytecode is returned by Load for input that is not Hog bytecode.

@@ -67,22 +67,44 @@ func Exec(p *Program, opts *Options) (*Result, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	m := newMachine(p, opts)
+	m, _ := p.machines.Get().(*machine)
+	if m == nil {
+		m = new(machine)
+	}
+	m.init(p, opts)
 	root := p.chunks["root"]
 	m.calls = append(m.calls, frame{ch: root, closure: &Closure{Callable: &Callable{Kind: "local", IP: 1, Chunk: "root", ch: root}}})
 	m.enterChunk(&m.calls[0])
-	return m.run()
+	res, err := m.run()
+	if res == nil || res.State == nil {
+		// nothing returned refers to the machine unless it suspended
+		m.reset()
+		p.machines.Put(m)
+	}
+	return res, err
+}
+
+// reset clears a finished machine for reuse, as if newly allocated. The string
+// arena is kept: strings already cut from it are never written again.
+func (m *machine) reset() {
+	strs := m.strings
+	*m = machine{}
+	m.strings = strs
 }
 
 func newMachine(p *Program, opts *Options) *machine {
-	m := &machine{
-		prog:     p,
-		opts:     opts,
-		version:  p.version,
-		memLimit: opts.memoryLimit(),
-		timeout:  opts.timeout(),
-		start:    time.Now(),
-	}
+	m := new(machine)
+	m.init(p, opts)
+	return m
+}
+
+func (m *machine) init(p *Program, opts *Options) {
+	m.prog = p
+	m.opts = opts
+	m.version = p.version
+	m.memLimit = opts.memoryLimit()
+	m.timeout = opts.timeout()
+	m.start = time.Now()
 	m.stack = m.stackBuf[:0]
 	m.calls = m.callBuf[:0]
 	rootGlobals := p.chunks["root"].globals
@@ -103,7 +125,6 @@ func newMachine(p *Program, opts *Options) *machine {
 		}
 	}
 	m.rootGlobals = rootGlobals
-	return m
 }
 
 // enterChunk skips the header when a frame starts at ip 0 of a chunk that has one.
