@@ -70,11 +70,83 @@ func (m *machine) cost(v Value) int {
 	case KindNull, KindBool, KindNumber:
 		return costUnit
 	}
-	if c, ok := scalarCost(v); ok {
+	if c, ok := acyclicCost(v, acyclicDepth); ok {
 		return c
 	}
 	m.walker.marks = m.walker.marks[:0]
 	return m.walker.cost(v)
+}
+
+// acyclicDepth bounds acyclicCost's recursion.
+const acyclicDepth = 8
+
+// acyclicCost measures v without cycle marks, failing once it nests deeper
+// than depth. The walker's marks only ever hold the path from the root, so
+// they matter only on a cycle, and a cycle nests without end: a walk that
+// stays within depth met none and equals the marked walk.
+func acyclicCost(v Value, depth int) (int, bool) {
+	switch v.kind {
+	case KindArray:
+		a := v.AsArray()
+		a.scan()
+		total := costUnit + a.ci.flat
+		if a.ci.nested == 0 {
+			return total, true
+		}
+		if depth == 0 {
+			return 0, false
+		}
+		for _, it := range a.Items[a.ci.first : a.ci.last+1] {
+			if holdsContainer(it) {
+				c, ok := acyclicCost(it, depth-1)
+				if !ok {
+					return 0, false
+				}
+				total += c
+			}
+		}
+		return total, true
+	case KindDict:
+		d := v.AsDict()
+		d.scan()
+		total := costUnit + d.ci.flat
+		if d.ci.nested == 0 {
+			return total, true
+		}
+		if depth == 0 {
+			return 0, false
+		}
+		for i := int(d.ci.first); i <= int(d.ci.last); i++ {
+			e := &d.entries[i]
+			if holdsContainer(e.key) {
+				c, ok := acyclicCost(e.key, depth-1)
+				if !ok {
+					return 0, false
+				}
+				total += c
+			}
+			if holdsContainer(e.val) {
+				c, ok := acyclicCost(e.val, depth-1)
+				if !ok {
+					return 0, false
+				}
+				total += c
+			}
+		}
+		return total, true
+	case KindError:
+		if depth == 0 {
+			return 0, false
+		}
+		e := v.AsError()
+		c, ok := acyclicCost(e.Payload, depth-1)
+		if !ok {
+			return 0, false
+		}
+		return costUnit + strCost("__hogError__") + costUnit + strCost("type") + strCost(e.Type) + strCost("message") +
+			strCost(e.Message) + strCost("payload") + c, true
+	}
+	return scalarCost(v)
 }
 
 type costWalker struct {

@@ -59,6 +59,7 @@ func TestCostMatchesReference(t *testing.T) {
 		}
 	}
 	keys := []Value{String("a"), String("bb"), Int(1), String("c")}
+	m := &machine{}
 	for step := 0; step < 5000; step++ {
 		c := containers[r.IntN(len(containers))]
 		v := randomValue()
@@ -70,6 +71,9 @@ func TestCostMatchesReference(t *testing.T) {
 		probe := containers[r.IntN(len(containers))]
 		if got, want := valueCost(probe), naiveCost(probe, map[any]bool{}); got != want {
 			t.Fatalf("step %d: cost %d, reference %d: %s (mutated %s)", step, got, want, Print(probe), Print(c))
+		}
+		if got, want := m.cost(probe), naiveCost(probe, map[any]bool{}); got != want {
+			t.Fatalf("step %d: machine cost %d, reference %d", step, got, want)
 		}
 	}
 }
