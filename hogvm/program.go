@@ -88,6 +88,7 @@ type chunk struct {
 	ops     []uint8 // every token as an opcode: 0 for a JSON null (a no-op), opInvalid when not an opcode
 	raw     json.RawMessage
 	globals *Dict
+	stl     []*stlEntry // STL function named by each token, resolved at load; nil when none is
 }
 
 // Program is loaded bytecode, ready to run any number of times concurrently.
@@ -182,6 +183,14 @@ func newChunk(name string, toks []Value) *chunk {
 			c.ops[i] = uint8(n)
 		}
 		c.toks[i].cost = uint32(min(valueCost(t), math.MaxUint32)) // constants are pushed with their cost
+		if t.kind == KindString {
+			if e := stlFunctions[t.s()]; e != nil {
+				if c.stl == nil {
+					c.stl = make([]*stlEntry, len(toks))
+				}
+				c.stl[i] = e
+			}
+		}
 	}
 	return c
 }

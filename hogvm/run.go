@@ -661,7 +661,13 @@ func (m *machine) run() (*Result, error) {
 					return m.suspend(name, args), nil
 				}
 			}
-			if e := stlFunctions[name]; e != nil {
+			var e *stlEntry
+			if ch.stl != nil {
+				e = ch.stl[nameIP] // resolved at load
+			} else {
+				e = stlFunctions[name]
+			}
+			if e != nil {
 				if argc < e.min {
 					return nil, vmErrorf("Function %s requires at least %d arguments", name, e.min)
 				}
