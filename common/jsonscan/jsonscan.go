@@ -86,53 +86,76 @@ func skipPlain(b []byte, i int, ascii bool) int {
 // String returns the end of the string literal whose opening quote is at
 // b[i], and whether it holds escapes. It rejects invalid UTF-8.
 func String(b []byte, i int) (end int, escaped bool, err error) {
-	return str(b, i, false)
-}
-
-// str scans a string; utf8OK says b is known to be valid UTF-8.
-func str(b []byte, i int, utf8OK bool) (end int, escaped bool, err error) {
-	safe := &strSafe
-	if utf8OK {
-		safe = &strSafeUTF8
-	}
 	i++
 	for {
-		i = skipPlain(b, i, !utf8OK)
-		for i < len(b) && safe[b[i]] {
+		i = skipPlain(b, i, true)
+		for i < len(b) && strSafe[b[i]] {
 			i++
 		}
 		if i >= len(b) {
 			return i, escaped, syntaxErr(i, "unterminated string")
 		}
-		switch c := b[i]; {
-		case c == '"':
+		c := b[i]
+		if c == '"' {
 			return i + 1, escaped, nil
-		case c == '\\':
-			escaped = true
-			if i+1 >= len(b) {
-				return i, escaped, syntaxErr(i, "unterminated escape")
-			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
-					return i, escaped, syntaxErr(i, "invalid \\u escape")
-				}
-				i += 6
-			default:
-				return i, escaped, syntaxErr(i, "invalid escape")
-			}
-		case c < 0x20:
-			return i, escaped, syntaxErr(i, "control character in string")
-		default:
+		}
+		if c >= 0x80 {
 			r, size := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && size <= 1 {
 				return i, escaped, syntaxErr(i, "invalid UTF-8 in string")
 			}
 			i += size
+			continue
 		}
+		if i, err = special(b, i); err != nil {
+			return i, escaped, err
+		}
+		escaped = true
 	}
+}
+
+// stringUTF8 is String for input known to be valid UTF-8: bytes >= 0x80
+// are plain.
+func stringUTF8(b []byte, i int) (end int, escaped bool, err error) {
+	i++
+	for {
+		i = skipPlain(b, i, false)
+		for i < len(b) && strSafeUTF8[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			return i, escaped, syntaxErr(i, "unterminated string")
+		}
+		if b[i] == '"' {
+			return i + 1, escaped, nil
+		}
+		if i, err = special(b, i); err != nil {
+			return i, escaped, err
+		}
+		escaped = true
+	}
+}
+
+// special handles the byte at b[i] inside a string that is neither plain
+// nor the closing quote: an escape (returns the index after it) or a
+// control character (an error).
+func special(b []byte, i int) (int, error) {
+	if b[i] != '\\' {
+		return i, syntaxErr(i, "control character in string")
+	}
+	if i+1 >= len(b) {
+		return i, syntaxErr(i, "unterminated escape")
+	}
+	switch b[i+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i + 2, nil
+	case 'u':
+		if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
+			return i, syntaxErr(i, "invalid \\u escape")
+		}
+		return i + 6, nil
+	}
+	return i, syntaxErr(i, "invalid escape")
 }
 
 func isHex4(b []byte) bool {

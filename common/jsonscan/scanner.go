@@ -189,7 +189,12 @@ func (s *Scanner) ScanString() (escaped bool, err error) {
 	if s.Pos >= len(s.Data) || s.Data[s.Pos] != '"' {
 		return false, s.Errf("expected a string")
 	}
-	end, escaped, err := str(s.Data, s.Pos, s.UTF8Valid)
+	var end int
+	if s.UTF8Valid {
+		end, escaped, err = stringUTF8(s.Data, s.Pos)
+	} else {
+		end, escaped, err = String(s.Data, s.Pos)
+	}
 	s.Pos = end
 	if err != nil {
 		return false, err
