@@ -97,6 +97,18 @@ type Program struct {
 	version int
 
 	machines sync.Pool // finished *machine values, reused by Exec
+
+	rootOnce    sync.Once
+	rootClosure *Closure // the root frame's closure, never mutated, shared by every run
+}
+
+// root returns the closure every run's root frame executes.
+func (p *Program) root() *Closure {
+	p.rootOnce.Do(func() {
+		root := p.chunks["root"]
+		p.rootClosure = &Closure{Callable: &Callable{Kind: "local", IP: 1, Chunk: "root", ch: root}}
+	})
+	return p.rootClosure
 }
 
 // ErrInvalidBytecode is returned by Load for input that is not Hog bytecode.

@@ -72,8 +72,7 @@ func Exec(p *Program, opts *Options) (*Result, error) {
 		m = new(machine)
 	}
 	m.init(p, opts)
-	root := p.chunks["root"]
-	m.calls = append(m.calls, frame{ch: root, closure: &Closure{Callable: &Callable{Kind: "local", IP: 1, Chunk: "root", ch: root}}})
+	m.calls = append(m.calls, frame{ch: p.chunks["root"], closure: p.root()})
 	m.enterChunk(&m.calls[0])
 	res, err := m.run()
 	if res == nil || res.State == nil {
