@@ -56,6 +56,10 @@ var strSafe, strSafeUTF8 = func() (ascii, any [256]bool) {
 	return ascii, any
 }()
 
+// shortEscape marks the characters after '\\' of two-byte escapes, the
+// common case handled inline by the string loops.
+var shortEscape = [256]bool{'"': true, '\\': true, '/': true, 'b': true, 'f': true, 'n': true, 'r': true, 't': true}
+
 const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
@@ -99,6 +103,11 @@ func String(b []byte, i int) (end int, escaped bool, err error) {
 		if c == '"' {
 			return i + 1, escaped, nil
 		}
+		if c == '\\' && i+1 < len(b) && shortEscape[b[i+1]] {
+			i += 2
+			escaped = true
+			continue
+		}
 		if c >= 0x80 {
 			r, size := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && size <= 1 {
@@ -128,6 +137,11 @@ func stringUTF8(b []byte, i int) (end int, escaped bool, err error) {
 		}
 		if b[i] == '"' {
 			return i + 1, escaped, nil
+		}
+		if b[i] == '\\' && i+1 < len(b) && shortEscape[b[i+1]] {
+			i += 2
+			escaped = true
+			continue
 		}
 		if i, err = special(b, i); err != nil {
 			return i, escaped, err
