@@ -1,6 +1,7 @@
 package analyticsv1
 
 import (
+	"github.com/hoggo/common/conformance"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -15,23 +16,10 @@ import (
 	"github.com/hoggo/common/types"
 )
 
-// conformanceDir is ../shared/conformance next to the workspace root.
+// conformanceDir is the shared capture conformance folder.
 func conformanceDir(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return filepath.Join(dir, "..", "shared", "conformance")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("go.work not found")
-		}
-		dir = parent
-	}
+	return conformance.Dir(tb, "capture")
 }
 
 // FuzzDecodeBatch feeds arbitrary bodies through the v1 decoder and the

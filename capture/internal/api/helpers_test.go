@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hoggo/common/conformance"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hoggo/capture/internal/limits"
@@ -159,23 +161,10 @@ func header(r *kgo.Record, key string) (string, bool) {
 	return "", false
 }
 
-// conformanceDir is ../shared/conformance/capture relative to the repo root.
+// conformanceDir is the shared capture conformance folder.
 func conformanceDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return filepath.Join(dir, "..", "shared", "conformance", "capture")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.work not found above the test directory")
-		}
-		dir = parent
-	}
+	return conformance.Dir(t, "capture")
 }
 
 func fixture(t testing.TB, name string) []byte {

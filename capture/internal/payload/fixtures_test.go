@@ -4,26 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hoggo/common/conformance"
 )
 
-// conformanceDir finds ../shared/conformance/capture from the repo root
-// (the directory holding go.work).
+// conformanceDir is the shared capture conformance folder.
 func conformanceDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return filepath.Join(dir, "..", "shared", "conformance", "capture")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.work not found; conformance data unavailable")
-		}
-		dir = parent
-	}
+	return conformance.Dir(t, "capture")
 }
 
 func readFixture(t testing.TB, name string) []byte {
