@@ -1,7 +1,6 @@
 package analyticsv1
 
 import (
-	"github.com/hoggo/common/conformance"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/hoggo/common/conformance"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
