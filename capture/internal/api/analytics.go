@@ -60,22 +60,28 @@ func (s *Server) captureAnalytics(r *http.Request, q payload.Query, limit int, w
 	}
 	receivedEvents.Add(float64(len(body.Events)))
 
+	ctx := s.eventContext(r, q, body, token)
+	ctx.RerouteHistorical = s.opts.RerouteHistorical
+	ctx.RerouteThreshold = s.opts.RerouteHistoricalAfter
+	return s.Ingest(r.Context(), ctx, body.Events)
+}
+
+// eventContext is what every event of one request shares: the token, the
+// receive time, the client's sent_at (the body's wins over the query's) and IP.
+func (s *Server) eventContext(r *http.Request, q payload.Query, body *payload.Body, token string) *event.Context {
 	now := s.opts.Now()
 	sentAt := q.SentAt
 	if !body.SentAt.IsZero() {
 		sentAt = body.SentAt
 	}
-	ctx := &event.Context{
+	return &event.Context{
 		Token:               token,
 		Now:                 now,
 		NowString:           types.FormatTimestamp(now),
 		SentAt:              sentAt,
 		ClientIP:            clientIP(r),
 		HistoricalMigration: body.HistoricalMigration,
-		RerouteHistorical:   s.opts.RerouteHistorical,
-		RerouteThreshold:    s.opts.RerouteHistoricalAfter,
 	}
-	return s.Ingest(r.Context(), ctx, body.Events)
 }
 
 // Ingest runs the post-parse pipeline shared by every analytics entry point:

@@ -8,7 +8,6 @@ import (
 	"github.com/hoggo/capture/internal/payload"
 	"github.com/hoggo/capture/internal/recordings"
 	"github.com/hoggo/capture/internal/sink"
-	"github.com/hoggo/common/types"
 )
 
 var quotaLimitedBody = []byte(`{"status":"Ok","quota_limited":["recordings"]}`)
@@ -63,19 +62,7 @@ func (s *Server) captureRecording(w http.ResponseWriter, r *http.Request, q payl
 		sink.Dropped.WithLabelValues("recordings_over_quota").Add(float64(len(body.Events)))
 		return true, nil
 	}
-	now := s.opts.Now()
-	sentAt := q.SentAt
-	if !body.SentAt.IsZero() {
-		sentAt = body.SentAt
-	}
-	ctx := &event.Context{
-		Token:               token,
-		Now:                 now,
-		NowString:           types.FormatTimestamp(now),
-		SentAt:              sentAt,
-		ClientIP:            clientIP(r),
-		HistoricalMigration: body.HistoricalMigration,
-	}
+	ctx := s.eventContext(r, q, body, token)
 	ce, err := recordings.Build(ctx, body.Events, r.Header.Get("User-Agent"))
 	if err != nil {
 		return false, err
