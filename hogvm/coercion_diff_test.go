@@ -1,11 +1,8 @@
 package hogvm
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,13 +27,7 @@ var coercionBinary = []string{"concat", "position", "startsWith", "splitByString
 // pairs of differently typed values through both VMs: JavaScript coercions,
 // comparisons and printing must agree.
 func TestDifferentialNodeCoercions(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not installed")
-	}
-	if _, err := os.Stat(filepath.Join("bench", "node_modules", "@posthog", "hogvm")); err != nil {
-		t.Skip("@posthog/hogvm not installed: run hogvm/bench/setup.sh to enable the differential test")
-	}
+	nodeVM(t) // skip before building thousands of programs
 	var progs [][]any
 	build := func(parts ...[]any) []any {
 		out := []any{"_H", 1}
@@ -64,29 +55,7 @@ func TestDifferentialNodeCoercions(t *testing.T) {
 			}
 		}
 	}
-	raw := make([]json.RawMessage, len(progs))
-	for i, p := range progs {
-		raw[i], _ = json.Marshal(p)
-	}
-	file := filepath.Join(t.TempDir(), "cases.json")
-	data, _ := json.Marshal(raw)
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, filepath.Join("bench", "run.js"), "execmany", file)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v: %s", err, stderr.String())
-	}
-	var results []struct {
-		Stdout string  `json:"stdout"`
-		Error  *string `json:"error"`
-	}
-	if err := json.Unmarshal(out, &results); err != nil || len(results) != len(raw) {
-		t.Fatalf("node output: %v", err)
-	}
+	raw, results := runNodeBatch(t, progs)
 	// The current reference is null-tolerant here (nulls.stdout); npm 1.0.71 is not.
 	nullTolerant := map[string]bool{"length": true, "upper": true, "reverse": true, "keys": true, "values": true,
 		"trim": true, "splitByString": true}

@@ -9,25 +9,31 @@ import (
 	"testing"
 )
 
-// runNodeBatch runs token programs through the Node VM and returns {stdout, error} per program.
-func runNodeBatch(t *testing.T, progs [][]any) ([]json.RawMessage, []struct {
+// nodeResult is what the npm VM printed for one program, and its error.
+type nodeResult struct {
 	Stdout string  `json:"stdout"`
 	Error  *string `json:"error"`
-}) {
+}
+
+// nodeVM returns the node binary when the npm VM is installed next to the
+// tests, and skips the test otherwise: the differential oracle is optional.
+func nodeVM(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed")
+		t.Skip("node not installed: the differential test against @posthog/hogvm is skipped")
 	}
 	if _, err := os.Stat(filepath.Join("bench", "node_modules", "@posthog", "hogvm")); err != nil {
 		t.Skip("@posthog/hogvm not installed: run hogvm/bench/setup.sh to enable the differential test")
 	}
-	raw := make([]json.RawMessage, len(progs))
-	for i, p := range progs {
-		raw[i], _ = json.Marshal(p)
-	}
+	return node
+}
+
+// runNodeMany runs every bytecode through the npm VM in one node process.
+func runNodeMany(t *testing.T, node string, progs []json.RawMessage) []nodeResult {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "cases.json")
-	data, _ := json.Marshal(raw)
+	data, _ := json.Marshal(progs)
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -38,18 +44,25 @@ func runNodeBatch(t *testing.T, progs [][]any) ([]json.RawMessage, []struct {
 	if err != nil {
 		t.Fatalf("node: %v: %s", err, stderr.String())
 	}
-	var results []struct {
-		Stdout string  `json:"stdout"`
-		Error  *string `json:"error"`
+	var results []nodeResult
+	if err := json.Unmarshal(out, &results); err != nil || len(results) != len(progs) {
+		t.Fatalf("node output: %v (%d results for %d programs)", err, len(results), len(progs))
 	}
-	if err := json.Unmarshal(out, &results); err != nil || len(results) != len(raw) {
-		t.Fatalf("node output: %v", err)
-	}
-	return raw, results
+	return results
 }
 
-// TestDifferentialNodeDates compares date/time functions (luxon in the
-// reference) across instants, zones, units and every formatDateTime token.
+// runNodeBatch runs token programs through the Node VM and returns the
+// marshalled programs with {stdout, error} per program.
+func runNodeBatch(t *testing.T, progs [][]any) ([]json.RawMessage, []nodeResult) {
+	t.Helper()
+	node := nodeVM(t)
+	raw := make([]json.RawMessage, len(progs))
+	for i, p := range progs {
+		raw[i], _ = json.Marshal(p)
+	}
+	return raw, runNodeMany(t, node, raw)
+}
+
 func TestDifferentialNodeDates(t *testing.T) {
 	instants := []any{0, 1609504496.789, 1700000000, 951782400, 1711846800, -86400.5, 1735689599}
 	zones := []string{"UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"}

@@ -21,13 +21,7 @@ var knownNodeDivergences = map[string]string{
 // vectors through npm's @posthog/hogvm (installed by bench/setup.sh) and
 // through this VM, and compares stdout and error messages.
 func TestDifferentialNode(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not installed: the differential test against @posthog/hogvm is skipped")
-	}
-	if _, err := os.Stat(filepath.Join("bench", "node_modules", "@posthog", "hogvm")); err != nil {
-		t.Skip("@posthog/hogvm not installed: run hogvm/bench/setup.sh to enable the differential test")
-	}
+	node := nodeVM(t)
 	type tcase struct {
 		name     string
 		bytecode json.RawMessage
@@ -81,25 +75,7 @@ func TestDifferentialNode(t *testing.T) {
 	for i, c := range cases {
 		batch[i] = c.bytecode
 	}
-	file := filepath.Join(t.TempDir(), "cases.json")
-	data, _ := json.Marshal(batch)
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, filepath.Join("bench", "run.js"), "execmany", file)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v: %s", err, stderr.String())
-	}
-	var results []struct {
-		Stdout string  `json:"stdout"`
-		Error  *string `json:"error"`
-	}
-	if err := json.Unmarshal(out, &results); err != nil || len(results) != len(cases) {
-		t.Fatalf("node output: %v (%d results for %d cases)", err, len(results), len(cases))
-	}
+	results := runNodeMany(t, node, batch)
 	same, skipped := 0, 0
 	for i, c := range cases {
 		if why, ok := knownNodeDivergences[strings.TrimPrefix(c.name, "program ")]; ok {
@@ -159,13 +135,7 @@ var stateProgram = []any{"_H", 1,
 // TestDifferentialNodeState checks that VMState JSON crosses between the VMs:
 // a state suspended by the Node VM resumes here, and one suspended here resumes there.
 func TestDifferentialNodeState(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not installed")
-	}
-	if _, err := os.Stat(filepath.Join("bench", "node_modules", "@posthog", "hogvm")); err != nil {
-		t.Skip("@posthog/hogvm not installed: run hogvm/bench/setup.sh to enable the differential test")
-	}
+	node := nodeVM(t)
 	dir := t.TempDir()
 	prog, _ := json.Marshal(stateProgram)
 	progFile := filepath.Join(dir, "prog.hoge")
