@@ -90,12 +90,9 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opAnd, opOr:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			isAnd := ints[ip-1] == opAnd
 			acc := isAnd
@@ -240,12 +237,9 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opGetGlobal:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			if n < 0 || n > int64(len(m.stack)) {
 				return nil, errEmptyStack
@@ -291,12 +285,9 @@ func (m *machine) run() (*Result, error) {
 			continue
 		case opGetLocal:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			i := int64(fr.stackStart) + n
 			v := Null
@@ -319,12 +310,9 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opSetLocal:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			v, err := m.pop()
 			if err != nil {
@@ -375,12 +363,9 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opDict:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			if n < 0 || 2*n > int64(len(m.stack)) {
 				return nil, vmErrorf("Stack underflow")
@@ -396,12 +381,9 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opArray, opTuple:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			if n < 0 || n > int64(len(m.stack)) {
 				return nil, vmErrorf("Stack underflow")
@@ -415,22 +397,16 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opJump:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			ip += int(n)
 		case opJumpIfFalse:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			top := len(m.stack) - 1
 			if top < 0 {
@@ -444,12 +420,9 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opJumpIfStackNotNull:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			if len(m.stack) > 0 && m.stack[len(m.stack)-1].kind != KindNull {
 				ip += int(n)
@@ -498,12 +471,9 @@ func (m *machine) run() (*Result, error) {
 				return nil, vmErrorf("Invalid callable: %s", debugJSON(cv))
 			}
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			if n != int64(callable.UpvalueCount) {
 				return nil, vmErrorf("Invalid upvalue count. Expected %d, got %d", callable.UpvalueCount, n)
@@ -511,20 +481,14 @@ func (m *machine) run() (*Result, error) {
 			ups := make([]int, n)
 			for i := range ups {
 				ip++
-				if ip >= len(ints) {
-					return nil, errEndOfBytecode
-				}
-				isLocal := ints[ip]
-				if isLocal == notInt {
-					return nil, badOperand(ch, ip)
+				isLocal, err := intOperand(ch, ints, ip)
+				if err != nil {
+					return nil, err
 				}
 				ip++
-				if ip >= len(ints) {
-					return nil, errEndOfBytecode
-				}
-				index := ints[ip]
-				if index == notInt {
-					return nil, badOperand(ch, ip)
+				index, err := intOperand(ch, ints, ip)
+				if err != nil {
+					return nil, err
 				}
 				if isLocal != 0 {
 					ups[i] = m.captureUpvalue(fr.stackStart + int(index)).id
@@ -539,12 +503,9 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opGetUpvalue:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			u, err := m.upvalueAt(fr.closure, n)
 			if err != nil {
@@ -562,12 +523,9 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opSetUpvalue:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			u, err := m.upvalueAt(fr.closure, n)
 			if err != nil {
@@ -728,12 +686,9 @@ func (m *machine) run() (*Result, error) {
 				return nil, vmErrorf("Invalid callable: null")
 			}
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			argc := int(n)
 			if argc > len(m.stack) || argc < 0 {
@@ -814,12 +769,9 @@ func (m *machine) run() (*Result, error) {
 			}
 		case opTry:
 			ip++
-			if ip >= len(ints) {
-				return nil, errEndOfBytecode
-			}
-			n := ints[ip]
-			if n == notInt {
-				return nil, badOperand(ch, ip)
+			n, err := intOperand(ch, ints, ip)
+			if err != nil {
+				return nil, err
 			}
 			m.throws = append(m.throws, throwFrame{callStackLen: len(m.calls), stackLen: len(m.stack), catchIP: ip + int(n)})
 		case opPopTry:
@@ -860,6 +812,18 @@ func (m *machine) run() (*Result, error) {
 		}
 		ip++
 	}
+}
+
+// intOperand is the integer operand at ip (the token after an opcode).
+func intOperand(ch *chunk, ints []int64, ip int) (int64, error) {
+	if ip >= len(ints) {
+		return 0, errEndOfBytecode
+	}
+	n := ints[ip]
+	if n == notInt {
+		return 0, badOperand(ch, ip)
+	}
+	return n, nil
 }
 
 func badOperand(ch *chunk, ip int) error {
