@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -73,7 +74,10 @@ type Deps struct {
 	KafkaHosts  string
 	DatabaseURL string
 	RedisURL    string
-	Address     string
+	// Listener is bound to the service's Address by Start, so a taken port
+	// fails the stack at once, and an address ending in :0 gets a free port
+	// that no other service can take before the service starts.
+	Listener net.Listener
 }
 
 // Start brings up the backing servers, migrates and seeds them, then starts
@@ -84,10 +88,22 @@ func Start(ctx context.Context, cfg Config, services []Service, log *slog.Logger
 		s.Stop(context.Background())
 		return nil, err
 	}
+	listeners := make([]net.Listener, len(services))
+	for i, svc := range services {
+		ln, err := net.Listen("tcp", svc.Address)
+		if err != nil {
+			for _, l := range listeners[:i] {
+				l.Close()
+			}
+			s.Stop(context.Background())
+			return nil, fmt.Errorf("%s: listen %s: %w", svc.Name, svc.Address, err)
+		}
+		listeners[i] = ln
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	for _, svc := range services {
-		deps := Deps{KafkaHosts: s.Kafka, DatabaseURL: s.DatabaseURL, RedisURL: s.RedisURL, Address: svc.Address}
+	for i, svc := range services {
+		deps := Deps{KafkaHosts: s.Kafka, DatabaseURL: s.DatabaseURL, RedisURL: s.RedisURL, Listener: listeners[i]}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -95,7 +111,7 @@ func Start(ctx context.Context, cfg Config, services []Service, log *slog.Logger
 				s.fail(fmt.Errorf("%s: %w", svc.Name, err))
 			}
 		}()
-		s.Services = append(s.Services, Endpoint{Name: svc.Name, URL: "http://" + svc.Address})
+		s.Services = append(s.Services, Endpoint{Name: svc.Name, URL: "http://" + listeners[i].Addr().String()})
 	}
 	return s, nil
 }

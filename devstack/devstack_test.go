@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -28,24 +26,13 @@ func TestStackServesEveryService(t *testing.T) {
 		}
 		t.Skipf("no Postgres: %v", err)
 	}
-	// All four ports are reserved at once and released together: asking
-	// for them one by one (or letting kfake pick its own after) lets the
-	// kernel hand the same port out twice, and a service that loses the
-	// race leaves its address to another one (CI once saw capture's port
-	// answered by replay-capture).
-	addrs := freeAddrs(t, 4)
-	_, kafkaPort, _ := net.SplitHostPort(addrs[3])
-	port, err := strconv.Atoi(kafkaPort)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := Config{
 		DatabaseURL:    envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/posthog?sslmode=disable"),
 		RedisURL:       envOr("REDIS_URL", "redis://127.0.0.1:6379/0"),
-		KafkaPort:      port,
-		CaptureAddress: addrs[0],
-		ReplayAddress:  addrs[1],
-		FlagsAddress:   addrs[2],
+		KafkaPort:      -1,
+		CaptureAddress: "127.0.0.1:0",
+		ReplayAddress:  "127.0.0.1:0",
+		FlagsAddress:   "127.0.0.1:0",
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	stack, err := Start(ctx, cfg, Services(cfg), log)
@@ -149,20 +136,6 @@ func waitLive(t *testing.T, e Endpoint) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// freeAddrs returns n distinct loopback addresses that were free a moment ago.
-func freeAddrs(t *testing.T, n int) []string {
-	addrs := make([]string, n)
-	for i := range addrs {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		addrs[i] = ln.Addr().String()
-	}
-	return addrs
 }
 
 func envOr(k, def string) string {

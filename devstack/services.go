@@ -21,14 +21,13 @@ func Services(cfg Config) []Service {
 func runCapture(mode string) func(context.Context, Deps) error {
 	return func(ctx context.Context, d Deps) error {
 		c := capture.DefaultConfig()
-		c.Address = d.Address
 		c.CaptureMode = mode
 		c.Kafka.Hosts = d.KafkaHosts
 		c.RedisURL = d.RedisURL
 		if mode == "recordings" {
 			c.KafkaTopic = "session_recording_snapshot_item_events"
 		}
-		return capture.Run(ctx, c)
+		return capture.RunWithOptions(ctx, c, capture.Options{Listener: d.Listener})
 	}
 }
 
@@ -37,9 +36,8 @@ func runFlags(ctx context.Context, d Deps) error {
 	if err != nil {
 		return err
 	}
-	c.Address = d.Address
 	c.ReadDatabaseURL = d.DatabaseURL
 	c.WriteDatabaseURL = d.DatabaseURL
 	c.RedisURL = d.RedisURL
-	return flags.Run(ctx, c)
+	return flags.Serve(ctx, c, d.Listener)
 }
