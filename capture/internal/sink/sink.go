@@ -178,7 +178,11 @@ func (k *Kafka) Send(ctx context.Context, msgs []Message) error {
 	now := time.Now()
 	size := 0
 	for i := range msgs {
-		size += len(msgs[i].Event.Data) + 256
+		// data is escaped into a JSON string (quotes double) next to
+		// about 300 bytes of other fields; growing the buffer midway
+		// would copy everything written so far.
+		d := len(msgs[i].Event.Data)
+		size += d + d/4 + 512
 	}
 	buf := make([]byte, 0, size)
 	for i := range msgs {
