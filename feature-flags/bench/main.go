@@ -3,14 +3,13 @@
 // migrations, seeds a team with 50 flags (mixed operators, one cohort) and
 // 1,000 persons, starts the service on a loopback port (or targets -url),
 // then sends POST /flags?v=2 open-loop at -rate requests/s for -duration
-// and prints latency percentiles measured from each request's scheduled
-// start (no coordinated omission).
+// (common/loadgen, 128 connections) and prints latency percentiles and how
+// many requests found no free connection on time.
 //
 //	go run ./bench -rate 2000 -duration 20s
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -20,21 +19,17 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hoggo/common/loadgen"
 	flags "github.com/hoggo/feature-flags"
 	"github.com/hoggo/feature-flags/internal/benchdata"
 	"github.com/hoggo/migrations"
@@ -86,7 +81,6 @@ func main() {
 		base = "http://" + ln.Addr().String()
 		time.Sleep(500 * time.Millisecond)
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 2000, MaxIdleConnsPerHost: 2000, IdleConnTimeout: time.Minute}, Timeout: 10 * time.Second}
 	bodies := make([][]byte, 512)
 	r := rand.New(rand.NewPCG(7, 7))
 	for i := range bodies {
@@ -96,8 +90,13 @@ func main() {
 		}
 		bodies[i], _ = json.Marshal(req)
 	}
+	phase := loadgen.Options{URL: base + "/flags?v=2", Body: func(i int) []byte { return bodies[i%len(bodies)] },
+		Workers: 128, Rate: *rate, Duration: *warmup}
 	fmt.Printf("warm-up %v at %d req/s...\n", *warmup, *rate)
-	run(client, base, bodies, *rate, *warmup)
+	if _, err := loadgen.Run(ctx, phase); err != nil {
+		log.Fatal(err)
+	}
+	phase.Duration = *duration
 	fmt.Printf("measuring %v at %d req/s (50 flags per request)...\n", *duration, *rate)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -109,84 +108,32 @@ func main() {
 		}
 	}
 	cpuBefore := processCPU()
-	lat, errs := run(client, base, bodies, *rate, *duration)
+	res, err := loadgen.Run(ctx, phase)
+	if err != nil {
+		log.Fatal(err)
+	}
 	cpuUsed := processCPU() - cpuBefore
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	slices.Sort(lat)
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	if res.FirstError != nil {
+		log.Printf("first failure: %v", res.FirstError)
 	}
-	fmt.Printf("requests=%d errors=%d achieved=%.0f req/s p50=%v p90=%v p99=%v p99.9=%v max=%v\n",
-		len(lat), errs, float64(len(lat))/duration.Seconds(), pct(0.5), pct(0.9), pct(0.99), pct(0.999), pct(1))
-	if total := len(lat) + errs; total > 0 && *target == "" {
+	fmt.Printf("requests=%d errors=%d late=%d achieved=%.0f req/s p50=%v p90=%v p99=%v p99.9=%v max=%v\n",
+		res.OK, res.Errors, res.Late, float64(res.OK)/duration.Seconds(), res.Percentile(50), res.Percentile(90),
+		res.Percentile(99), res.Percentile(99.9), res.Percentile(100))
+	if total := res.OK + res.Errors; total > 0 && *target == "" {
 		fmt.Printf("this process (service + load generator) used %v CPU, %v per request\n", cpuUsed.Round(time.Millisecond), (cpuUsed / time.Duration(total)).Round(time.Microsecond))
 	}
 }
 
-type errBox struct {
-	err error
-	res *http.Response
-}
-
-var firstErr atomic.Pointer[errBox]
-
 // processCPU is the user+system CPU time of this process so far.
 func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+	d, err := loadgen.ProcessCPU(os.Getpid())
+	if err != nil {
+		log.Fatal(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// run sends requests open-loop on a fixed schedule and returns latencies
-// measured from each request's scheduled start.
-func run(client *http.Client, base string, bodies [][]byte, rate int, d time.Duration) ([]time.Duration, int) {
-	interval := time.Second / time.Duration(rate)
-	n := int(d / interval)
-	lat := make([]time.Duration, 0, n)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	errs := 0
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		due := start.Add(time.Duration(i) * interval)
-		if w := time.Until(due); w > 0 {
-			time.Sleep(w)
-		}
-		wg.Add(1)
-		go func(body []byte) {
-			defer wg.Done()
-			res, err := client.Post(base+"/flags?v=2", "application/json", bytes.NewReader(body))
-			ok := err == nil && res.StatusCode == 200
-			if !ok && firstErr.CompareAndSwap(nil, &errBox{err: err, res: res}) {
-				if err != nil {
-					log.Printf("first failure: %v", err)
-				} else {
-					log.Printf("first failure: status %d", res.StatusCode)
-				}
-			}
-			if err == nil {
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-			}
-			took := time.Since(due)
-			mu.Lock()
-			if ok {
-				lat = append(lat, took)
-			} else {
-				errs++
-			}
-			mu.Unlock()
-		}(bodies[i%len(bodies)])
-	}
-	wg.Wait()
-	return lat, errs
+	return d
 }
 
 // setup creates a fresh database named ff_bench_<random>, migrates it and
