@@ -40,11 +40,12 @@ import (
 // and once reads to Redis have failed for MaxReadOutage a key is limited
 // only on what the fleet last reported, never on this process's counts alone.
 type GlobalRateLimiter struct {
-	cfg   GlobalRateConfig
-	rdb   goredis.UniversalClient
-	log   *slog.Logger
-	now   func() time.Time
-	scope string
+	cfg    GlobalRateConfig
+	rdb    goredis.UniversalClient
+	reader goredis.UniversalClient // replica for reads; rdb when unset
+	log    *slog.Logger
+	now    func() time.Time
+	scope  string
 
 	custom atomic.Pointer[map[string]uint64]
 
@@ -118,6 +119,9 @@ type GlobalRateConfig struct {
 	// CustomKeyRefresh (at least 1 s) while Run runs.
 	CustomKeySource  CustomKeySource
 	CustomKeyRefresh time.Duration
+	// Reader, when set, serves the reads (a replica); a read it fails is
+	// retried on the primary.
+	Reader *redis.Client
 	// Scope labels this limiter's metrics.
 	Scope string
 	// Now replaces the clock (tests).
@@ -352,6 +356,10 @@ func NewGlobalRateLimiter(rdb *redis.Client, cfg GlobalRateConfig) (*GlobalRateL
 		entries: map[string]*grlEntry{},
 		pending: map[string]struct{}{},
 		writes:  map[grlWriteKey]uint64{},
+	}
+	l.reader = l.rdb
+	if cfg.Reader != nil {
+		l.reader = cfg.Reader.Raw()
 	}
 	if l.log == nil {
 		l.log = slog.Default()
@@ -753,14 +761,17 @@ func (l *GlobalRateLimiter) readKeys(ctx context.Context, keys []string, now tim
 			cur, prev := EpochKeys(l.cfg.KeyPrefix, k, now, l.cfg.Window)
 			mget = append(mget, cur, prev)
 		}
-		cctx, cancel := context.WithTimeout(ctx, l.cfg.ReadTimeout)
-		defer cancel()
 		started := time.Now()
-		vals, err := l.rdb.MGet(cctx, mget...).Result()
+		vals, err := l.mget(ctx, l.reader, mget)
+		if err != nil && l.reader != l.rdb {
+			// The primary answers what the replica could not, on a
+			// budget of its own.
+			vals, err = l.mget(ctx, l.rdb, mget)
+		}
 		if err != nil {
 			failed.Add(1)
 			cause := "redis_error"
-			if cctx.Err() != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
 				cause = "read_timeout"
 			}
 			grlErrors.WithLabelValues(l.scope, "pipeline", cause).Inc()
@@ -810,6 +821,13 @@ func (l *GlobalRateLimiter) applyReads(keys []string, vals []any, now time.Time)
 			touched:   now,
 		}
 	}
+}
+
+// mget is one MGET bounded by ReadTimeout.
+func (l *GlobalRateLimiter) mget(ctx context.Context, c goredis.UniversalClient, keys []string) ([]any, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.ReadTimeout)
+	defer cancel()
+	return c.MGet(ctx, keys...).Result()
 }
 
 // inWaves runs f(0..n-1), at most MaxConcurrentCommands at a time.

@@ -521,3 +521,25 @@ func TestRedisCustomKeySource(t *testing.T) {
 		t.Fatal("garbage accepted")
 	}
 }
+
+func TestGlobalRateReaderFallsBackToPrimary(t *testing.T) {
+	rdb := testRedis(t)
+	dead, err := redis.New(context.Background(), "redis://127.0.0.1:1/0", redis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	clk := newClock()
+	l := newTestGRL(t, rdb, func(c *GlobalRateConfig) { c.Now = clk.Now; c.Reader = dead })
+	t.Cleanup(func() { rdb.Raw().Del(context.Background(), EpochKey(l.cfg.KeyPrefix, "k", clk.Now().Unix()/60)) })
+	for range 10 {
+		l.CheckLimit("k", 1, time.Time{})
+	}
+	l.Tick(context.Background())
+	b := newTestGRL(t, rdb, func(c *GlobalRateConfig) { c.Now = clk.Now; c.KeyPrefix = l.cfg.KeyPrefix; c.Reader = dead })
+	b.CheckLimit("k", 1, time.Time{})
+	b.Tick(context.Background())
+	if !b.CheckLimit("k", 1, time.Time{}).Limited() {
+		t.Fatal("a dead replica hid the primary's counts")
+	}
+}
