@@ -51,6 +51,45 @@ type Config struct {
 	EventRestrictionsRefreshIntervalSecs int    `env:"EVENT_RESTRICTIONS_REFRESH_INTERVAL_SECS" envDefault:"30"`
 	EventRestrictionsFailOpenAfterSecs   int    `env:"EVENT_RESTRICTIONS_FAIL_OPEN_AFTER_SECS" envDefault:"300"`
 
+	// Global rate limiter (per token:distinct_id), env names and defaults of
+	// the reference's config.rs. Off by default: nothing is built and no
+	// Redis call is made unless GLOBAL_RATE_LIMIT_ENABLED is set.
+	GlobalRateLimitEnabled                          bool   `env:"GLOBAL_RATE_LIMIT_ENABLED" envDefault:"false"`
+	GlobalRateLimitDryRun                           bool   `env:"GLOBAL_RATE_LIMIT_DRY_RUN" envDefault:"false"`
+	GlobalRateLimitWindowIntervalSecs               int    `env:"GLOBAL_RATE_LIMIT_WINDOW_INTERVAL_SECS" envDefault:"60"`
+	GlobalRateLimitSyncIntervalSecs                 int    `env:"GLOBAL_RATE_LIMIT_SYNC_INTERVAL_SECS" envDefault:"15"`
+	GlobalRateLimitTickIntervalMs                   int    `env:"GLOBAL_RATE_LIMIT_TICK_INTERVAL_MS" envDefault:"1000"`
+	GlobalRateLimitTokenDistinctIDThreshold         uint64 `env:"GLOBAL_RATE_LIMIT_TOKEN_DISTINCTID_THRESHOLD" envDefault:"300000"`
+	GlobalRateLimitTokenDistinctIDOverridesCSV      string `env:"GLOBAL_RATE_LIMIT_TOKEN_DISTINCTID_OVERRIDES_CSV"`
+	GlobalRateLimitTokenDistinctIDLocalCacheEntries int    `env:"GLOBAL_RATE_LIMIT_TOKEN_DISTINCTID_LOCAL_CACHE_MAX_ENTRIES" envDefault:"5000000"`
+	GlobalRateLimitMinSyncFloor                     uint64 `env:"GLOBAL_RATE_LIMIT_MIN_SYNC_FLOOR" envDefault:"10"`
+	GlobalRateLimitMaxSyncKeysPerTick               int    `env:"GLOBAL_RATE_LIMIT_MAX_SYNC_KEYS_PER_TICK" envDefault:"20000"`
+	GlobalRateLimitMaxKeysPerCommand                int    `env:"GLOBAL_RATE_LIMIT_MAX_KEYS_PER_COMMAND" envDefault:"2000"`
+	GlobalRateLimitMaxConcurrentCommands            int    `env:"GLOBAL_RATE_LIMIT_MAX_CONCURRENT_COMMANDS" envDefault:"4"`
+	GlobalRateLimitMaxWriteBatchEntries             int    `env:"GLOBAL_RATE_LIMIT_MAX_WRITE_BATCH_ENTRIES" envDefault:"200000"`
+	GlobalRateLimitMaxPendingSyncEntries            int    `env:"GLOBAL_RATE_LIMIT_MAX_PENDING_SYNC_ENTRIES" envDefault:"200000"`
+	GlobalRateLimitLocalCacheTTLSecs                int    `env:"GLOBAL_RATE_LIMIT_LOCAL_CACHE_TTL_SECS" envDefault:"600"`
+	GlobalRateLimitLocalCacheIdleTimeoutSecs        int    `env:"GLOBAL_RATE_LIMIT_LOCAL_CACHE_IDLE_TIMEOUT_SECS" envDefault:"300"`
+	GlobalRateLimitReadTimeoutMs                    int    `env:"GLOBAL_RATE_LIMIT_READ_TIMEOUT_MS" envDefault:"250"`
+	GlobalRateLimitWriteTimeoutMs                   int    `env:"GLOBAL_RATE_LIMIT_WRITE_TIMEOUT_MS" envDefault:"250"`
+	// GlobalRateLimitMaxReadOutageSecs: unset is the window, 0 disables.
+	GlobalRateLimitMaxReadOutageSecs *int `env:"GLOBAL_RATE_LIMIT_MAX_READ_OUTAGE_SECS"`
+	// The token-only limiter is configured but, as in the reference, not
+	// wired to any request path.
+	GlobalRateLimitTokenThreshold         uint64 `env:"GLOBAL_RATE_LIMIT_TOKEN_THRESHOLD" envDefault:"5000000"`
+	GlobalRateLimitTokenOverridesCSV      string `env:"GLOBAL_RATE_LIMIT_TOKEN_OVERRIDES_CSV"`
+	GlobalRateLimitTokenLocalCacheEntries int    `env:"GLOBAL_RATE_LIMIT_TOKEN_LOCAL_CACHE_MAX_ENTRIES" envDefault:"300000"`
+	// A dedicated Redis (else REDIS_URL's client), optionally with a
+	// replica for reads; its timeouts default to REDIS_*_TIMEOUT_MS.
+	GlobalRateLimitRedisURL                 string `env:"GLOBAL_RATE_LIMIT_REDIS_URL"`
+	GlobalRateLimitRedisReaderURL           string `env:"GLOBAL_RATE_LIMIT_REDIS_READER_URL"`
+	GlobalRateLimitRedisResponseTimeoutMs   *int   `env:"GLOBAL_RATE_LIMIT_REDIS_RESPONSE_TIMEOUT_MS"`
+	GlobalRateLimitRedisConnectionTimeoutMs *int   `env:"GLOBAL_RATE_LIMIT_REDIS_CONNECTION_TIMEOUT_MS"`
+	// Dynamic thresholds: a JSON {key: threshold} Django writes to this key
+	// on EVENT_RESTRICTIONS_REDIS_URL, replacing the CSV overrides.
+	GlobalRateLimitCustomThresholdKey         string `env:"GLOBAL_RATE_LIMIT_CUSTOM_THRESHOLD_KEY"`
+	GlobalRateLimitCustomThresholdRefreshSecs int    `env:"GLOBAL_RATE_LIMIT_CUSTOM_THRESHOLD_REFRESH_SECS" envDefault:"60"`
+
 	// v1 analytics endpoint (/i/v1/analytics/events): registered only when
 	// CAPTURE_V1_SINKS names at least one sink; the first is written to.
 	CaptureV1Sinks                    string `env:"CAPTURE_V1_SINKS"`

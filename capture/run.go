@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/hoggo/capture/internal/api"
 	"github.com/hoggo/capture/internal/limits"
 	"github.com/hoggo/capture/internal/sink"
@@ -181,6 +183,18 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		goRun("event restrictions", pol.Restrictions.Run)
 	}
 
+	if cfg.GlobalRateLimitEnabled && mode == api.ModeEvents {
+		// Recordings never consult the limiter (as the reference), so it is
+		// only built for analytics.
+		grl, closeGRL, err := newGlobalRate(ctx, &cfg, rdb, log)
+		if err != nil {
+			return fmt.Errorf("capture: %w", err)
+		}
+		defer closeGRL()
+		pol.GlobalRate = grl
+		goRun("global rate limiter", grl.Run)
+	}
+
 	replayTopic := cfg.KafkaTopic
 	if mode == api.ModeRecordings && replayTopic == "events_plugin_ingestion" {
 		replayTopic = defaultReplayTopic
@@ -271,4 +285,111 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		return fmt.Errorf("capture: %w", err)
 	}
 	return nil
+}
+
+// newGlobalRate builds the per-(token, distinct_id) global rate limiter
+// from the GLOBAL_RATE_LIMIT_* settings, on its own Redis when
+// GLOBAL_RATE_LIMIT_REDIS_URL is set, else on shared. The returned func
+// flushes the last counts and closes what it opened.
+func newGlobalRate(ctx context.Context, cfg *Config, shared *redis.Client, log *slog.Logger) (*limits.GlobalRate, func(), error) {
+	var closers []func() error
+	cleanup := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	primary, reader := shared, (*redis.Client)(nil)
+	if cfg.GlobalRateLimitRedisURL != "" {
+		response := time.Duration(intOr(cfg.GlobalRateLimitRedisResponseTimeoutMs, cfg.RedisResponseTimeoutMs)) * time.Millisecond
+		connect := time.Duration(intOr(cfg.GlobalRateLimitRedisConnectionTimeoutMs, cfg.RedisConnectionTimeoutMs)) * time.Millisecond
+		var err error
+		if primary, err = dedicatedRedis(cfg.GlobalRateLimitRedisURL, response, connect); err != nil {
+			return nil, nil, fmt.Errorf("global rate limiter redis: %w", err)
+		}
+		closers = append(closers, primary.Close)
+		if cfg.GlobalRateLimitRedisReaderURL != "" {
+			if reader, err = dedicatedRedis(cfg.GlobalRateLimitRedisReaderURL, response, connect); err != nil {
+				cleanup()
+				return nil, nil, fmt.Errorf("global rate limiter reader redis: %w", err)
+			}
+			closers = append(closers, reader.Close)
+		}
+	}
+
+	window := time.Duration(cfg.GlobalRateLimitWindowIntervalSecs) * time.Second
+	lc := limiters.DefaultGlobalRateConfig()
+	lc.Threshold = cfg.GlobalRateLimitTokenDistinctIDThreshold
+	lc.Window = window
+	lc.SyncInterval = time.Duration(cfg.GlobalRateLimitSyncIntervalSecs) * time.Second
+	lc.TickInterval = time.Duration(cfg.GlobalRateLimitTickIntervalMs) * time.Millisecond
+	lc.KeyPrefix = "@ph/grl/capture/tok_distid/events"
+	lc.Scope = "events_tok_distid"
+	lc.LocalCacheMaxEntries = cfg.GlobalRateLimitTokenDistinctIDLocalCacheEntries
+	lc.LocalCacheTTL = time.Duration(cfg.GlobalRateLimitLocalCacheTTLSecs) * time.Second
+	lc.LocalCacheIdleTimeout = time.Duration(cfg.GlobalRateLimitLocalCacheIdleTimeoutSecs) * time.Second
+	lc.ReadTimeout = time.Duration(cfg.GlobalRateLimitReadTimeoutMs) * time.Millisecond
+	lc.WriteTimeout = time.Duration(cfg.GlobalRateLimitWriteTimeoutMs) * time.Millisecond
+	lc.MinSyncFloor = cfg.GlobalRateLimitMinSyncFloor
+	lc.MaxSyncKeysPerTick = cfg.GlobalRateLimitMaxSyncKeysPerTick
+	lc.MaxKeysPerCommand = cfg.GlobalRateLimitMaxKeysPerCommand
+	lc.MaxConcurrentCommands = cfg.GlobalRateLimitMaxConcurrentCommands
+	lc.MaxWriteBatchEntries = cfg.GlobalRateLimitMaxWriteBatchEntries
+	lc.MaxPendingSyncEntries = cfg.GlobalRateLimitMaxPendingSyncEntries
+	lc.MaxReadOutage = time.Duration(intOr(cfg.GlobalRateLimitMaxReadOutageSecs, cfg.GlobalRateLimitWindowIntervalSecs)) * time.Second
+	lc.CustomKeys = limits.ParseThresholdOverrides(cfg.GlobalRateLimitTokenDistinctIDOverridesCSV, log)
+	lc.Resolver = limits.HierarchicalThreshold
+	lc.CustomKeyRefresh = time.Duration(cfg.GlobalRateLimitCustomThresholdRefreshSecs) * time.Second
+	lc.Reader = reader
+	lc.Logger = log
+	if key := cfg.GlobalRateLimitCustomThresholdKey; key != "" {
+		// The thresholds live with the event restrictions, not with the
+		// counters; without that Redis the CSV overrides stay in force.
+		if cfg.EventRestrictionsRedisURL == "" {
+			log.Warn("GLOBAL_RATE_LIMIT_CUSTOM_THRESHOLD_KEY is set but EVENT_RESTRICTIONS_REDIS_URL is not; using the CSV overrides only")
+		} else {
+			src, err := redis.New(ctx, cfg.EventRestrictionsRedisURL, redis.Options{
+				Timeout: time.Duration(cfg.RedisResponseTimeoutMs) * time.Millisecond,
+			})
+			if err != nil {
+				cleanup()
+				return nil, nil, fmt.Errorf("global rate limiter thresholds redis: %w", err)
+			}
+			closers = append(closers, src.Close)
+			lc.CustomKeySource = limiters.RedisCustomKeySource{Client: src, Key: key}
+		}
+	}
+	l, err := limiters.NewGlobalRateLimiter(primary, lc)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if cfg.GlobalRateLimitDryRun {
+		log.Info("GlobalRateLimiter initialized in dry-run mode (evaluating but not enforcing)", "scope", lc.Scope)
+	}
+	grl := limits.NewGlobalRate(l, cfg.GlobalRateLimitDryRun, log)
+	return grl, func() { grl.Close(); cleanup() }, nil
+}
+
+// dedicatedRedis connects lazily to url with the given response and
+// connection timeouts (0: the client's defaults).
+func dedicatedRedis(url string, response, connect time.Duration) (*redis.Client, error) {
+	o, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse redis url: %w", err)
+	}
+	o.ContextTimeoutEnabled = true
+	if response > 0 {
+		o.ReadTimeout, o.WriteTimeout = response, response
+	}
+	if connect > 0 {
+		o.DialTimeout = connect
+	}
+	return redis.NewFromClient(goredis.NewClient(o), redis.Options{Timeout: response}), nil
+}
+
+func intOr(p *int, def int) int {
+	if p != nil {
+		return *p
+	}
+	return def
 }

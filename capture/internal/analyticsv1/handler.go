@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -291,6 +292,7 @@ func (h *Handler) process(rctx context.Context, ctx *requestContext, wire []byte
 	h.applyRestrictions(events, ctx)
 	h.rerouteHistorical(events, batch, ctx)
 	h.applyOverflow(events, ctx, batch.CaptureInternal)
+	h.applyGlobalRate(events, ctx)
 	h.publish(rctx, events, batch, ctx)
 	return newResults(events), nil
 }
@@ -449,6 +451,51 @@ func (h *Handler) applyOverflow(events []wrapped, ctx *requestContext, captureIn
 			w.dest = DestOverflow
 			reroutedOverflow.WithLabelValues("rate_limited").Inc()
 		}
+	}
+}
+
+// applyGlobalRate runs the per-(token, distinct_id) global rate limiter
+// after the overflow stamping, as the reference: an over-budget event is
+// still published, with a warning, person processing off and, from the
+// main lane, on the overflow topic. Import mode never applies it.
+func (h *Handler) applyGlobalRate(events []wrapped, ctx *requestContext) {
+	if h.o.ImportMode || h.o.Policies == nil || h.o.Policies.GlobalRate == nil {
+		return
+	}
+	var allowed int
+	var limitedIDs []string
+	seen := map[string]struct{}{}
+	for i := range events {
+		w := &events[i]
+		if w.result != ResultOK || w.forceDisablePersons {
+			continue
+		}
+		if !h.o.Policies.GlobalRate.IsLimited(limits.GlobalRateKey(ctx.token, w.ev.DistinctID)) {
+			allowed++
+			continue
+		}
+		w.result, w.details = ResultWarning, DetailPersonProcessingDisabled
+		w.forceDisablePersons = true
+		if w.dest == DestMain {
+			w.dest = DestOverflow
+		}
+		if _, ok := seen[w.ev.DistinctID]; !ok {
+			seen[w.ev.DistinctID] = struct{}{}
+			limitedIDs = append(limitedIDs, w.ev.DistinctID)
+		}
+	}
+	if allowed > 0 {
+		rateLimiter.WithLabelValues("token_distinct_id", "allowed").Add(float64(allowed))
+	}
+	if len(limitedIDs) > 0 {
+		// The reference counts limited distinct_ids here, not events.
+		rateLimiter.WithLabelValues("token_distinct_id", "limited").Add(float64(len(limitedIDs)))
+		preview := strings.Join(limitedIDs, ", ")
+		if len(limitedIDs) > 10 {
+			preview = strings.Join(limitedIDs[:10], ", ") + "..."
+		}
+		h.o.Logger.Warn("events rate limited by distinct_id -- person processing disabled",
+			"token", ctx.token, "limited_count", len(limitedIDs), "distinct_ids", preview)
 	}
 }
 

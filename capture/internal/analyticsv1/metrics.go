@@ -60,6 +60,9 @@ var (
 	reroutedOverflow = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "capture_v1_events_rerouted_overflow", Help: "v1 events sent to the overflow topic.",
 	}, []string{"reason"})
+	rateLimiter = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "capture_v1_rate_limiter", Help: "v1 global rate limiter outcomes (allowed events, limited distinct_ids).",
+	}, []string{"limiter", "outcome"})
 	adjustments = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "capture_v1_event_adjustments_applied", Help: "v1 events changed by the server (clamped timestamp, person processing off).",
 	}, []string{"reason"})

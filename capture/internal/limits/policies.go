@@ -22,6 +22,9 @@ type Policies struct {
 	Dropper      *limiters.TokenDropper
 	Overflow     *limiters.OverflowLimiter
 	Restrictions *Restrictions
+	// GlobalRate is the per-(token, distinct_id) global rate limiter
+	// (GLOBAL_RATE_LIMIT_ENABLED).
+	GlobalRate *GlobalRate
 	// ReplayOverflow holds session ids routed to the replay overflow topic
 	// (the Redis set @posthog/capture-overflow/replay).
 	ReplayOverflow LimitedSet
@@ -37,10 +40,15 @@ var (
 )
 
 // Apply turns processed events into sink messages: token dropper, event
-// restrictions, then the overflow limiter (AnalyticsMain only), in the
-// reference's order. Dropped events are left out.
+// restrictions, the global rate limiter, then the overflow limiter
+// (AnalyticsMain only), in the reference's order. Dropped events are left
+// out.
 func (p *Policies) Apply(processed []event.Processed) []sink.Message {
 	msgs := make([]sink.Message, 0, len(processed))
+	var grl globalRateTally
+	if p != nil && p.GlobalRate != nil && len(processed) > 0 {
+		defer grl.report(p.GlobalRate.log, processed[0].Event.Token)
+	}
 	for i := range processed {
 		pe := &processed[i]
 		if pe.RerouteReason != "" {
@@ -73,7 +81,23 @@ func (p *Policies) Apply(processed []event.Processed) []sink.Message {
 			m.SkipPersonProcessing = eff.SkipPersonProcessing
 			m.RedirectDLQ = eff.RedirectDLQ
 		}
-		if p.Overflow != nil && m.DataType == event.AnalyticsMain && !m.ForceOverflow && !m.RedirectDLQ {
+		if p.GlobalRate != nil {
+			// An over-budget token:distinct_id keeps flowing without person
+			// processing, its main-lane events spread over the overflow
+			// topic. Events whose person processing is already off have
+			// nothing left to lose and are not counted.
+			switch {
+			case m.SkipPersonProcessing:
+				grl.alreadyDisabled++
+			case p.GlobalRate.IsLimited(GlobalRateKey(m.Event.Token, m.Event.DistinctID)):
+				m.SkipPersonProcessing = true
+				if m.DataType == event.AnalyticsMain {
+					m.Overflow = sink.OverflowForced
+				}
+				grl.add(m.Event.DistinctID)
+			}
+		}
+		if p.Overflow != nil && m.DataType == event.AnalyticsMain && m.Overflow == sink.OverflowNone && !m.ForceOverflow && !m.RedirectDLQ {
 			switch p.Overflow.Check(m.Event.Key()) {
 			case limiters.ForceLimited:
 				m.Overflow = sink.OverflowForced
