@@ -48,6 +48,7 @@ type GlobalRateLimiter struct {
 	scope  string
 
 	custom atomic.Pointer[map[string]uint64]
+	m      grlHotMetrics
 
 	mu      sync.Mutex
 	entries map[string]*grlEntry
@@ -209,6 +210,23 @@ type GlobalRateResult struct {
 // Limited reports whether the verdict is GlobalRateLimited.
 func (r GlobalRateResult) Limited() bool { return r.Verdict == GlobalRateLimited }
 
+// grlHotMetrics are the request-path counters, resolved once per limiter.
+type grlHotMetrics struct {
+	allowed, limited, hit, miss, syncQueued, belowFloor, outageSkipped prometheus.Counter
+}
+
+func newGRLHotMetrics(scope string) grlHotMetrics {
+	return grlHotMetrics{
+		allowed:       grlEval.WithLabelValues(scope, "allowed"),
+		limited:       grlEval.WithLabelValues(scope, "limited"),
+		hit:           grlCache.WithLabelValues(scope, "hit"),
+		miss:          grlCache.WithLabelValues(scope, "miss"),
+		syncQueued:    grlCache.WithLabelValues(scope, "sync_queued"),
+		belowFloor:    grlSyncSkipped.WithLabelValues(scope, "below_floor"),
+		outageSkipped: grlOutageSkipped.WithLabelValues(scope),
+	}
+}
+
 // grlEntry is a key's local state.
 type grlEntry struct {
 	estimated float64   // fleet count at the last read
@@ -358,6 +376,7 @@ func NewGlobalRateLimiter(rdb *redis.Client, cfg GlobalRateConfig) (*GlobalRateL
 		writes:  map[grlWriteKey]uint64{},
 	}
 	l.reader = l.rdb
+	l.m = newGRLHotMetrics(l.scope)
 	if cfg.Reader != nil {
 		l.reader = cfg.Reader.Raw()
 	}
@@ -459,19 +478,19 @@ func (l *GlobalRateLimiter) check(key string, count uint64, ts time.Time, thresh
 			l.queueSyncLocked(key)
 		}
 		l.mu.Unlock()
-		grlCache.WithLabelValues(l.scope, "miss").Inc()
-		grlEval.WithLabelValues(l.scope, "allowed").Inc()
+		l.m.miss.Inc()
+		l.m.allowed.Inc()
 		return GlobalRateResult{Verdict: GlobalRateAllowed}
 	}
 
-	cacheResult := "hit"
+	cacheResult := l.m.hit
 	lvl := level(e, leak, now)
 	if !l.floorBlocks(lvl, threshold) {
 		pressure := math.Max(lvl/float64(threshold), e.pressure)
 		// A key never read is due at once: its fleet count is unknown.
 		if e.syncedAt.IsZero() || now.Sub(e.syncedAt) > tierSyncInterval(pressure, l.cfg.SyncInterval) {
 			l.queueSyncLocked(key)
-			cacheResult = "sync_queued"
+			cacheResult = l.m.syncQueued
 		}
 	}
 	e.pending += count
@@ -486,15 +505,15 @@ func (l *GlobalRateLimiter) check(key string, count uint64, ts time.Time, thresh
 	}
 	l.mu.Unlock()
 
-	grlCache.WithLabelValues(l.scope, cacheResult).Inc()
+	cacheResult.Inc()
 	if withheld {
-		grlOutageSkipped.WithLabelValues(l.scope).Inc()
+		l.m.outageSkipped.Inc()
 	}
 	if !limited {
-		grlEval.WithLabelValues(l.scope, "allowed").Inc()
+		l.m.allowed.Inc()
 		return GlobalRateResult{Verdict: GlobalRateAllowed}
 	}
-	grlEval.WithLabelValues(l.scope, "limited").Inc()
+	l.m.limited.Inc()
 	return GlobalRateResult{
 		Verdict:      GlobalRateLimited,
 		Key:          key,
@@ -523,7 +542,7 @@ func (l *GlobalRateLimiter) floorBlocks(lvl float64, threshold uint64) bool {
 	if lvl >= float64(floor) {
 		return false
 	}
-	grlSyncSkipped.WithLabelValues(l.scope, "below_floor").Inc()
+	l.m.belowFloor.Inc()
 	return true
 }
 

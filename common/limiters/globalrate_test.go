@@ -543,3 +543,28 @@ func TestGlobalRateReaderFallsBackToPrimary(t *testing.T) {
 		t.Fatal("a dead replica hid the primary's counts")
 	}
 }
+
+// BenchmarkGlobalRateCheck is the request-path cost: one check of a key
+// among 10 000 hot ones (no Redis I/O on this path).
+func BenchmarkGlobalRateCheck(b *testing.B) {
+	rdb, _ := redis.New(context.Background(), "redis://127.0.0.1:1/0", redis.Options{})
+	defer rdb.Close()
+	cfg := DefaultGlobalRateConfig()
+	cfg.Scope = "bench"
+	l, err := NewGlobalRateLimiter(rdb, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := make([]string, 10_000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("phc_token:user-%d", i)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			l.CheckLimit(keys[i%len(keys)], 1, time.Time{})
+			i++
+		}
+	})
+}
