@@ -19,6 +19,7 @@ type options struct {
 	healthInterval time.Duration
 	onHealthy      func()
 	kgoOpts        []kgo.Opt
+	stats          *Stats
 
 	// consumer only
 	maxPollRecords int
@@ -42,6 +43,13 @@ func newOptions(opts []Option) options {
 		opt(&o)
 	}
 	return o
+}
+
+// WithStats feeds s (NewStats) from the producer's hooks and refreshes its
+// gauges every health interval (10 s, the reference's
+// statistics.interval.ms). Producer only.
+func WithStats(s *Stats) Option {
+	return func(o *options) { o.stats = s }
 }
 
 // WithStartupTimeout bounds the startup metadata fetch (default 15 s). The

@@ -34,6 +34,9 @@ func NewProducer(ctx context.Context, cfg Config, opts ...Option) (*Producer, er
 	}
 	activity := new(brokerActivity)
 	kopts = append(kopts, kgo.WithHooks(activity))
+	if o.stats != nil {
+		kopts = append(kopts, kgo.WithHooks(o.stats))
+	}
 	kopts = append(kopts, o.kgoOpts...)
 	cl, err := kgo.NewClient(kopts...)
 	if err != nil {
@@ -55,7 +58,12 @@ func NewProducer(ctx context.Context, cfg Config, opts ...Option) (*Producer, er
 	}
 	go func() {
 		defer close(p.watcherDone)
+		var stats sync.WaitGroup
+		if o.stats != nil {
+			stats.Go(func() { o.stats.run(wctx, cl, cfg, o.healthInterval) })
+		}
 		activity.watch(wctx, cl, o.healthInterval, o.onHealthy)
+		stats.Wait()
 	}()
 	return p, nil
 }

@@ -5,7 +5,6 @@
 package limiters
 
 import (
-	"errors"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,20 +37,3 @@ func WithRegisterer(r prometheus.Registerer) Option { return func(o *options) { 
 
 // WithLogger sets the logger for refresh failures.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
-
-// registerGauge registers g or returns the vector already registered under the
-// same name, so several limiters (one per resource) share it.
-func registerGauge(r prometheus.Registerer, g *prometheus.GaugeVec) *prometheus.GaugeVec {
-	if r == nil {
-		return g
-	}
-	if err := r.Register(g); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(*prometheus.GaugeVec); ok {
-				return existing
-			}
-		}
-	}
-	return g
-}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hoggo/common/metrics"
 	"golang.org/x/time/rate"
 )
 
@@ -64,7 +66,7 @@ func NewOverflowLimiter(perSecond, burst int, forcedKeys string, opts ...Option)
 			l.forced[k] = struct{}{}
 		}
 	}
-	vec := registerGauge(o.registerer, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	vec := metrics.Register(o.registerer, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "partition_limits_key_count",
 		Help: "Keys tracked by the overflow limiter.",
 	}, nil))

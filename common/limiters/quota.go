@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hoggo/common/metrics"
+
 	"github.com/hoggo/common/redis"
 )
 
@@ -77,7 +79,7 @@ func NewRedisLimiter(rdb *redis.Client, key string, interval time.Duration, opts
 	empty := map[string]struct{}{}
 	l.set.Store(&empty)
 	if o.service != "" {
-		vec := registerGauge(o.registerer, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		vec := metrics.Register(o.registerer, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: o.service + "_billing_limits_loaded_tokens",
 			Help: "Members currently loaded from a quota-limit sorted set.",
 		}, []string{"cache_key"}))

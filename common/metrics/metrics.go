@@ -7,6 +7,8 @@
 package metrics
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -90,4 +92,26 @@ func methodLabel(m string) string {
 		return m
 	}
 	return "OTHER"
+}
+
+// Register registers c with reg and returns it, or returns the collector
+// already registered under the same description, so that a component built
+// twice in one process (tests, the dev stack, one limiter per resource)
+// shares its metrics instead of panicking. A nil reg leaves c unregistered.
+// Any other registration error is a programming error and panics, as
+// prometheus.MustRegister does.
+func Register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if reg == nil {
+		return c
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic(fmt.Sprintf("register %T: %v", c, err))
+	}
+	return c
 }
