@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hoggo/capture/internal/sink"
 	"github.com/hoggo/common/config"
 	"github.com/hoggo/common/kafka"
 )
@@ -104,6 +105,9 @@ type Config struct {
 	// Capture's producer defaults differ from the shared ones.
 	KafkaProducerMessageMaxBytes int `env:"KAFKA_PRODUCER_MESSAGE_MAX_BYTES" envDefault:"1000000"`
 	KafkaProducerMaxRetries      int `env:"KAFKA_PRODUCER_MAX_RETRIES" envDefault:"2"`
+	// KafkaReplayEnvelopeCompression wraps replay record values: "none" or
+	// "lz4" (4-byte LE size + LZ4 block, content-encoding: lz4 header).
+	KafkaReplayEnvelopeCompression string `env:"KAFKA_REPLAY_ENVELOPE_COMPRESSION" envDefault:"none"`
 
 	KafkaTopic                       string `env:"KAFKA_TOPIC" envDefault:"events_plugin_ingestion"`
 	KafkaOverflowTopic               string `env:"KAFKA_OVERFLOW_TOPIC" envDefault:"events_plugin_ingestion_overflow"`
@@ -153,9 +157,13 @@ func DefaultConfig() Config {
 func (c *Config) validate() error {
 	switch c.mode() {
 	case "events", "recordings":
-		return nil
+	default:
+		return fmt.Errorf("CAPTURE_MODE: unsupported mode %q (want events or recordings)", c.CaptureMode)
 	}
-	return fmt.Errorf("CAPTURE_MODE: unsupported mode %q (want events or recordings)", c.CaptureMode)
+	if _, err := sink.ParseEnvelope(c.KafkaReplayEnvelopeCompression); err != nil {
+		return fmt.Errorf("KAFKA_REPLAY_ENVELOPE_COMPRESSION: %w", err)
+	}
+	return nil
 }
 
 // v1SinkName is the first CAPTURE_V1_SINKS entry, "" when v1 is off.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/hoggo/capture/internal/api"
@@ -64,6 +65,7 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
+	replayEnvelope, _ := sink.ParseEnvelope(cfg.KafkaReplayEnvelopeCompression) // checked by validate
 	log := o.Logger
 	if log == nil {
 		log = slog.Default()
@@ -107,7 +109,8 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 			producerHealth.ReportHealthy()
 		}
 		var err error
-		if producer, err = kafka.NewProducer(ctx, kcfg, kafka.WithLiveness(beat)); err != nil {
+		stats := kafka.NewStats(prometheus.DefaultRegisterer, "capture")
+		if producer, err = kafka.NewProducer(ctx, kcfg, kafka.WithLiveness(beat), kafka.WithStats(stats)); err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}
 		defer producer.Close() // no-op after the component closed it
@@ -215,7 +218,7 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 	if cfg.PrintSink {
 		snk = sink.NewPrint(topics, log)
 	} else {
-		snk = sink.NewKafka(producer, topics)
+		snk = sink.NewKafka(producer, topics).WithReplayEnvelope(replayEnvelope)
 		h, v1Cleanup, err := newV1Handler(ctx, &cfg, mode, producer, topics, pol)
 		if err != nil {
 			return fmt.Errorf("capture: %w", err)

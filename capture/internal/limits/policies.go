@@ -34,6 +34,10 @@ var (
 	reroutedOverflow = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "capture_events_rerouted_overflow", Help: "Events sent to the overflow topic, by reason.",
 	}, []string{"reason"})
+	partitionKeyCapacityExceeded = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "capture_partition_key_capacity_exceeded_total",
+		Help: "Events whose partition key exceeded its rate and went to the overflow topic.",
+	})
 	reroutedHistorical = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "capture_events_rerouted_historical", Help: "Events sent to the historical topic, by reason.",
 	}, []string{"reason"})
@@ -105,6 +109,7 @@ func (p *Policies) Apply(processed []event.Processed) []sink.Message {
 			case limiters.RateLimited:
 				m.Overflow = sink.OverflowRateLimited
 				reroutedOverflow.WithLabelValues("rate_limited").Inc()
+				partitionKeyCapacityExceeded.Inc()
 			}
 		}
 		msgs = append(msgs, m)

@@ -107,7 +107,18 @@ func Decode(in Input) (Decoded, error) {
 	return out, nil
 }
 
+// decompress returns the payload's text; it records the reference's size
+// metrics on every outcome.
 func decompress(b []byte, c Compression, limit int) ([]byte, error) {
+	rawPayloadSize.Observe(float64(len(b)))
+	out, err := decompressText(b, c, limit)
+	if err == nil {
+		fullPayloadSize.WithLabelValues("false").Observe(float64(len(out)))
+	}
+	return out, err
+}
+
+func decompressText(b []byte, c Compression, limit int) ([]byte, error) {
 	if c == CompressionGzip && !compression.IsGzip(b) {
 		// A gzip hint on bytes that are not gzip: posthog-js sends
 		// compression=gzip-js with form bodies too. Unwrap base64'd gzip;
@@ -124,10 +135,14 @@ func decompress(b []byte, c Compression, limit int) ([]byte, error) {
 	case compression.IsGzip(b):
 		out, err := compression.GunzipLimits(b, compression.Limits{MaxSize: limit, SizeFromTrailer: true})
 		if errors.Is(err, compression.ErrTooLarge) {
+			oversize("gzip", limit)
 			return nil, apierr.New(apierr.EventTooBig, "decompressed payload exceeds the size limit")
 		}
 		if err != nil {
 			return nil, apierr.Wrap(apierr.RequestDecoding, "invalid GZIP data", err)
+		}
+		if len(b) > 0 {
+			gzipRatio.Observe(float64(len(out)) / float64(len(b)))
 		}
 		if !utf8.Valid(out) {
 			return nil, apierr.New(apierr.RequestDecoding, "invalid gzip data")
@@ -147,10 +162,18 @@ func decompress(b []byte, c Compression, limit int) ([]byte, error) {
 			return nil, apierr.New(apierr.RequestDecoding, "invalid UTF8 in request payload")
 		}
 		if len(b) > limit {
+			oversize("none", len(b))
 			return nil, apierr.New(apierr.EventTooBig, "payload exceeds the size limit")
 		}
 		return b, nil
 	}
+}
+
+// oversize records a payload over the limit. The gzip reader stops at the
+// limit, so a gzip payload is recorded at the limit, a lower bound of its size.
+func oversize(kind string, size int) {
+	payloadSizeExceeded.WithLabelValues(kind).Inc()
+	fullPayloadSize.WithLabelValues("true").Observe(float64(size))
 }
 
 // isLegacyPath reports the paths where the reference applies a second

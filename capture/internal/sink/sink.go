@@ -68,6 +68,9 @@ var (
 		Name: "capture_events_rerouted_dlq", Help: "Events sent to the DLQ topic by a restriction.",
 		ConstLabels: prometheus.Labels{"reason": "event_restriction"},
 	})
+	produceBytes = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "capture_kafka_produce_bytes_total", Help: "Bytes of record values handed to the producer, by topic.",
+	}, []string{"topic"})
 	batchSize = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name:    "capture_event_batch_size",
 		Help:    "Events per produced request.",
@@ -204,6 +207,9 @@ func (k *Kafka) Send(ctx context.Context, msgs []Message) error {
 		}
 	}
 	batchSize.Observe(float64(len(msgs)))
+	for _, r := range recs {
+		produceBytes.WithLabelValues(r.Topic).Add(float64(len(r.Value)))
+	}
 	return k.produce(ctx, recs)
 }
 
