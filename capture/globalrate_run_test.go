@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/hoggo/capture"
 	"github.com/hoggo/common/kafkatest"
 	"github.com/hoggo/common/redis"
+	"github.com/hoggo/common/redis/redistest"
 )
 
 // TestRunGlobalRateLimit runs the whole service with the limiter on against
@@ -20,21 +20,8 @@ import (
 // overflow unkeyed, and the counts are in Redis under the reference's key
 // layout once Run has stopped.
 func TestRunGlobalRateLimit(t *testing.T) {
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	rdb, err := redis.New(context.Background(), url, redis.Options{Timeout: time.Second})
-	if err == nil {
-		err = rdb.Ping(context.Background())
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis at %s is required: %v", url, err)
-		}
-		t.Skipf("redis unavailable: %v", err)
-	}
-	defer rdb.Close()
+	url := redistest.URL(t, -1)
+	rdb := redistest.New(t, url, redis.Options{Timeout: time.Second})
 
 	token := fmt.Sprintf("phc_grl_run_%d", time.Now().UnixNano())
 	cluster := kafkatest.New(t, "events_plugin_ingestion", "events_plugin_ingestion_overflow")

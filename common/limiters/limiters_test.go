@@ -3,8 +3,6 @@ package limiters
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,39 +12,17 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/hoggo/common/redis"
+	"github.com/hoggo/common/redis/redistest"
 )
 
 // testRedis returns a client on a Redis database of its own (index 11), so
 // the unprefixed @posthog/... keys of these tests do not meet other packages'.
 func testRedis(t *testing.T) *redis.Client {
 	t.Helper()
-	c, err := redis.New(context.Background(), testRedisURL(t), redis.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Ping(context.Background()); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis not reachable (CI=true requires it): %v", err)
-		}
-		t.Skipf("Redis not reachable: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return redistest.New(t, testRedisURL(t), redis.Options{Timeout: time.Second})
 }
 
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		u = "redis://127.0.0.1:6379/0"
-	}
-	p, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Path = "/11"
-	return p.String()
-}
+func testRedisURL(t *testing.T) string { return redistest.URL(t, 11) }
 
 // limit adds members to the sorted set at key with a score in the future,
 // and removes the key at cleanup.

@@ -3,37 +3,21 @@ package analyticsv1
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/hoggo/capture/internal/limits"
 	"github.com/hoggo/common/kafka"
 	"github.com/hoggo/common/redis"
+	"github.com/hoggo/common/redis/redistest"
 )
 
 // testRedis connects to REDIS_URL (default local) with a key prefix unique
 // to this test, so parallel helpers' restriction keys never collide. It
 // fails under CI=true when Redis is down and skips otherwise.
 func testRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
 	prefix := fmt.Sprintf("hoggo-v1-test-%d:", time.Now().UnixNano())
-	c, err := redis.New(context.Background(), url, redis.Options{Timeout: time.Second, KeyPrefix: prefix})
-	if err == nil {
-		err = c.Ping(context.Background())
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis at %s is required: %v", url, err)
-		}
-		t.Skipf("redis unavailable: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return redistest.New(t, redistest.URL(t, -1), redis.Options{Timeout: time.Second, KeyPrefix: prefix})
 }
 
 func TestEventRestrictions(t *testing.T) {

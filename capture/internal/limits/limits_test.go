@@ -2,7 +2,6 @@ package limits
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/hoggo/capture/internal/payload"
 	"github.com/hoggo/common/limiters"
 	"github.com/hoggo/common/redis"
+	"github.com/hoggo/common/redis/redistest"
 )
 
 type fakeSet map[string]bool
@@ -102,23 +102,7 @@ func TestRestrictionMatching(t *testing.T) {
 // testRedis connects to REDIS_URL (default local); it fails under CI=true
 // when Redis is down and skips otherwise.
 func testRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	c, err := redis.New(context.Background(), url, redis.Options{Timeout: time.Second})
-	if err == nil {
-		err = c.Ping(context.Background())
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis at %s is required: %v", url, err)
-		}
-		t.Skipf("redis unavailable: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return redistest.New(t, redistest.URL(t, -1), redis.Options{Timeout: time.Second})
 }
 
 func TestRestrictionsFromRedis(t *testing.T) {
