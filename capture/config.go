@@ -25,8 +25,11 @@ type Config struct {
 	RedisKeyPrefix           string `env:"REDIS_KEY_PREFIX"`
 
 	// CaptureMode is events or recordings (case-insensitive, trimmed).
-	CaptureMode      string `env:"CAPTURE_MODE" envDefault:"events"`
-	PrintSink        bool   `env:"PRINT_SINK" envDefault:"false"`
+	CaptureMode string `env:"CAPTURE_MODE" envDefault:"events"`
+	PrintSink   bool   `env:"PRINT_SINK" envDefault:"false"`
+	// NoopSink drops events after processing (counted as ingested); like
+	// the print sink, no producer is started and liveness reports no sink.
+	NoopSink         bool   `env:"NOOP_SINK" envDefault:"false"`
 	ExportPrometheus bool   `env:"EXPORT_PROMETHEUS" envDefault:"true"`
 	IsMirrorDeploy   bool   `env:"IS_MIRROR_DEPLOY" envDefault:"false"`
 	LogLevel         string `env:"LOG_LEVEL" envDefault:"info"`

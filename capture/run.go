@@ -98,7 +98,7 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 		producer       *kafka.Producer
 		producerHandle *lifecycle.Handle
 	)
-	if !cfg.PrintSink {
+	if !cfg.PrintSink && !cfg.NoopSink {
 		producerHandle = mgr.Register("kafka-producer", lifecycle.ComponentOptions{
 			GracefulShutdown: shutdownBudget,
 			LivenessDeadline: producerLivenessDeadline,
@@ -215,9 +215,13 @@ func RunWithOptions(ctx context.Context, cfg Config, o Options) error {
 	}
 	var snk sink.Sink
 	var v1 http.Handler
-	if cfg.PrintSink {
+	switch {
+	case cfg.PrintSink:
 		snk = sink.NewPrint(topics, log)
-	} else {
+	case cfg.NoopSink:
+		log.Info("NoOpSink enabled, events will be silently dropped")
+		snk = sink.Noop{}
+	default:
 		snk = sink.NewKafka(producer, topics).WithReplayEnvelope(replayEnvelope)
 		h, v1Cleanup, err := newV1Handler(ctx, &cfg, mode, producer, topics, pol)
 		if err != nil {

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +71,48 @@ func TestRunRejectsUnknownEnvelope(t *testing.T) {
 	err := capture.Run(context.Background(), cfg)
 	if err == nil || !strings.Contains(err.Error(), "KAFKA_REPLAY_ENVELOPE_COMPRESSION") {
 		t.Fatalf("err = %v, want one naming KAFKA_REPLAY_ENVELOPE_COMPRESSION", err)
+	}
+}
+
+// TestRunNoopSink runs without Kafka: events are accepted and dropped, and
+// counted as ingested.
+func TestRunNoopSink(t *testing.T) {
+	cfg := capture.DefaultConfig()
+	cfg.NoopSink = true
+	cfg.ExportPrometheus = true
+	cfg.Kafka.Hosts = "127.0.0.1:1" // never dialled
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- capture.RunWithOptions(ctx, cfg, capture.Options{Listener: ln}) }()
+	defer func() { cancel(); <-done }()
+	url := "http://" + ln.Addr().String()
+	ingested := func() float64 {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "capture_events_ingested_total "); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				return f
+			}
+		}
+		return 0
+	}
+	before := ingested()
+	resp, err := http.Post(url+"/batch", "application/json",
+		strings.NewReader(`{"api_key":"t","batch":[{"event":"a","distinct_id":"d"},{"event":"b","distinct_id":"d"}]}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%v %v", err, resp)
+	}
+	resp.Body.Close()
+	if got := ingested() - before; got != 2 {
+		t.Errorf("capture_events_ingested_total +%v, want 2", got)
 	}
 }
