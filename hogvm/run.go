@@ -171,11 +171,7 @@ func (m *machine) run() (*Result, error) {
 			b.cost = costUnit
 			m.stack[n-2] = b
 		case opLike, opILike, opNotLike, opNotILike:
-			l, err := m.pop()
-			if err != nil {
-				return nil, err
-			}
-			r, err := m.pop()
+			l, r, err := m.pop2()
 			if err != nil {
 				return nil, err
 			}
@@ -188,11 +184,7 @@ func (m *machine) run() (*Result, error) {
 				return nil, err
 			}
 		case opIn, opNotIn:
-			needle, err := m.pop()
-			if err != nil {
-				return nil, err
-			}
-			hay, err := m.pop()
+			needle, hay, err := m.pop2()
 			if err != nil {
 				return nil, err
 			}
@@ -207,11 +199,7 @@ func (m *machine) run() (*Result, error) {
 				return nil, err
 			}
 		case opRegex, opNotRegex, opIRegex, opNotIRegex:
-			value, err := m.pop()
-			if err != nil {
-				return nil, err
-			}
-			rx, err := m.pop()
+			value, rx, err := m.pop2()
 			if err != nil {
 				return nil, err
 			}
@@ -330,11 +318,7 @@ func (m *machine) run() (*Result, error) {
 				m.maxMem = m.memUsed
 			}
 		case opGetProperty, opGetPropertyNullish:
-			key, err := m.pop()
-			if err != nil {
-				return nil, err
-			}
-			obj, err := m.pop()
+			key, obj, err := m.pop2()
 			if err != nil {
 				return nil, err
 			}
@@ -350,11 +334,7 @@ func (m *machine) run() (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			key, err := m.pop()
-			if err != nil {
-				return nil, err
-			}
-			obj, err := m.pop()
+			key, obj, err := m.pop2()
 			if err != nil {
 				return nil, err
 			}

@@ -228,6 +228,18 @@ func (m *machine) pop() (Value, error) {
 	return v, nil
 }
 
+// pop2 pops the top value, then the one below it.
+func (m *machine) pop2() (top, below Value, err error) {
+	n := len(m.stack) - 2
+	if n < 0 {
+		return Null, Null, errEmptyStack
+	}
+	top, below = m.stack[n+1], m.stack[n]
+	m.memUsed -= int(top.cost) + int(below.cost)
+	m.stack = m.stack[:n]
+	return top, below, nil
+}
+
 // keepFirst truncates the stack to count slots, closing upvalues above it.
 func (m *machine) keepFirst(count int) error {
 	if count < 0 || len(m.stack) < count {
