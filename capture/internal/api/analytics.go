@@ -16,7 +16,7 @@ import (
 func (s *Server) analytics(w http.ResponseWriter, r *http.Request, limit int) {
 	q, err := payload.ParseQuery(r.URL.RawQuery)
 	if err == nil {
-		err = s.captureAnalytics(r, q, limit, w)
+		err = s.captureAnalytics(w, r, q, limit)
 	}
 	if err != nil {
 		var e *apierr.Error
@@ -34,19 +34,8 @@ func (s *Server) analytics(w http.ResponseWriter, r *http.Request, limit int) {
 	respondOK(w, q.Beacon)
 }
 
-func (s *Server) captureAnalytics(r *http.Request, q payload.Query, limit int, w http.ResponseWriter) error {
-	raw, err := s.readBody(w, r, limit)
-	if err != nil {
-		return err
-	}
-	dec, err := payload.Decode(payload.Input{
-		Path:            r.URL.Path,
-		Query:           q,
-		ContentType:     r.Header.Get("Content-Type"),
-		ContentEncoding: r.Header.Get("Content-Encoding"),
-		Body:            raw,
-		Limit:           s.opts.EventMaxBytes,
-	})
+func (s *Server) captureAnalytics(w http.ResponseWriter, r *http.Request, q payload.Query, limit int) error {
+	dec, err := s.readPayload(w, r, q, limit)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,25 @@ import (
 	"time"
 
 	"github.com/hoggo/capture/internal/apierr"
+	"github.com/hoggo/capture/internal/payload"
 )
+
+// readPayload reads the body (readBody) and decodes it in the reference's
+// order (payload.Decode) with the server's decompressed-size limit.
+func (s *Server) readPayload(w http.ResponseWriter, r *http.Request, q payload.Query, limit int) (payload.Decoded, error) {
+	raw, err := s.readBody(w, r, limit)
+	if err != nil {
+		return payload.Decoded{}, err
+	}
+	return payload.Decode(payload.Input{
+		Path:            r.URL.Path,
+		Query:           q,
+		ContentType:     r.Header.Get("Content-Type"),
+		ContentEncoding: r.Header.Get("Content-Encoding"),
+		Body:            raw,
+		Limit:           s.opts.EventMaxBytes,
+	})
+}
 
 // readBody reads the request body up to limit bytes: 413 beyond it, 408 when
 // a chunk read stalls past BodyChunkReadTimeout.

@@ -33,18 +33,7 @@ func (s *Server) recordings(w http.ResponseWriter, r *http.Request, limit int) {
 }
 
 func (s *Server) captureRecording(w http.ResponseWriter, r *http.Request, q payload.Query, limit int) (quotaLimited bool, err error) {
-	raw, err := s.readBody(w, r, limit)
-	if err != nil {
-		return false, err
-	}
-	dec, err := payload.Decode(payload.Input{
-		Path:            r.URL.Path,
-		Query:           q,
-		ContentType:     r.Header.Get("Content-Type"),
-		ContentEncoding: r.Header.Get("Content-Encoding"),
-		Body:            raw,
-		Limit:           s.opts.EventMaxBytes,
-	})
+	dec, err := s.readPayload(w, r, q, limit)
 	if err != nil {
 		return false, err
 	}
