@@ -207,10 +207,21 @@ func (k *Kafka) Send(ctx context.Context, msgs []Message) error {
 		}
 	}
 	batchSize.Observe(float64(len(msgs)))
-	for _, r := range recs {
-		produceBytes.WithLabelValues(r.Topic).Add(float64(len(r.Value)))
-	}
+	countProducedBytes(recs)
 	return k.produce(ctx, recs)
+}
+
+// countProducedBytes adds each record's value size to its topic's counter,
+// one label lookup per run of records bound for the same topic (a batch
+// usually has one).
+func countProducedBytes(recs []*kgo.Record) {
+	for i := 0; i < len(recs); {
+		topic, n := recs[i].Topic, 0
+		for ; i < len(recs) && recs[i].Topic == topic; i++ {
+			n += len(recs[i].Value)
+		}
+		produceBytes.WithLabelValues(topic).Add(float64(n))
+	}
 }
 
 // wrapReplay puts rec's value in e and adds the content-encoding header

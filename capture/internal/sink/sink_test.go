@@ -11,6 +11,8 @@ import (
 	"github.com/hoggo/capture/internal/event"
 	"github.com/hoggo/common/kafka"
 	"github.com/hoggo/common/types"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 var topics = Topics{Main: "main", Overflow: "overflow", Historical: "historical", ClientWarnings: "warnings",
@@ -87,5 +89,20 @@ func TestPrintSink(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("log line %s lacks %s", out, want)
 		}
+	}
+}
+
+func TestCountProducedBytesPerTopic(t *testing.T) {
+	before := func(topic string) float64 { return testutil.ToFloat64(produceBytes.WithLabelValues(topic)) }
+	a, b := before("bytes-a"), before("bytes-b")
+	countProducedBytes([]*kgo.Record{
+		{Topic: "bytes-a", Value: make([]byte, 10)}, {Topic: "bytes-a", Value: make([]byte, 5)},
+		{Topic: "bytes-b", Value: make([]byte, 7)}, {Topic: "bytes-a", Value: make([]byte, 1)},
+	})
+	if got := before("bytes-a") - a; got != 16 {
+		t.Errorf("bytes-a +%v, want 16", got)
+	}
+	if got := before("bytes-b") - b; got != 7 {
+		t.Errorf("bytes-b +%v, want 7", got)
 	}
 }
