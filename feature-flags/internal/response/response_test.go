@@ -102,6 +102,9 @@ func TestLegacyProjection(t *testing.T) {
 			}
 		})
 	}
+	if checked == 0 {
+		t.Fatal("legacy projection corpus rendered nothing")
+	}
 	t.Logf("legacy projection: %d cases, %d renderings checked", len(corpus.Cases), checked)
 }
 
