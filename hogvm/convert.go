@@ -40,18 +40,29 @@ func toNumber(v Value) float64 {
 	return math.NaN()
 }
 
-// jsString is JavaScript String(v) (not the Hog printer).
-func jsString(v Value) string {
+// scalarString renders null, booleans and numbers, which JavaScript's String
+// and the Hog printer write alike; ok is false for every other kind.
+func scalarString(v Value) (s string, ok bool) {
 	switch v.kind {
 	case KindNull:
-		return "null"
+		return "null", true
 	case KindBool:
 		if v.f() != 0 {
-			return "true"
+			return "true", true
 		}
-		return "false"
+		return "false", true
 	case KindNumber:
-		return jsnum.Format(v.f())
+		return jsnum.Format(v.f()), true
+	}
+	return "", false
+}
+
+// jsString is JavaScript String(v) (not the Hog printer).
+func jsString(v Value) string {
+	if s, ok := scalarString(v); ok {
+		return s
+	}
+	switch v.kind {
 	case KindString:
 		return v.s()
 	case KindArray:

@@ -9,16 +9,8 @@ import (
 // Print renders v the way the reference printer does: strings quoted, dicts as
 // {'k': v}, tuples as (a, b), callables as fn<name(n)>.
 func Print(v Value) string {
-	switch v.kind {
-	case KindNull:
-		return "null"
-	case KindBool:
-		if v.f() != 0 {
-			return "true"
-		}
-		return "false"
-	case KindNumber:
-		return jsnum.Format(v.f())
+	if s, ok := scalarString(v); ok {
+		return s
 	}
 	p := &printer{}
 	p.sb = &p.b
@@ -59,17 +51,11 @@ func (p *printer) leave() { p.marked = p.marked[:len(p.marked)-1] }
 
 func (p *printer) value(v Value) {
 	sb := p.sb
+	if s, ok := scalarString(v); ok {
+		sb.WriteString(s)
+		return
+	}
 	switch v.kind {
-	case KindNull:
-		sb.WriteString("null")
-	case KindBool:
-		if v.f() != 0 {
-			sb.WriteString("true")
-		} else {
-			sb.WriteString("false")
-		}
-	case KindNumber:
-		sb.WriteString(jsnum.Format(v.f()))
 	case KindString:
 		writeEscaped(sb, v.s(), '\'')
 	case KindArray:
