@@ -245,3 +245,12 @@ func TestRepairSurrogates(t *testing.T) {
 		}
 	}
 }
+
+func TestCompressionFromHeaderIsCaseSensitive(t *testing.T) {
+	for in, want := range map[string]Compression{"gzip": CompressionGzip, "gzip-js": CompressionGzip, "lz64": CompressionLZString,
+		"b64": CompressionBase64, "GZIP": CompressionNone, "Gzip": CompressionNone, "br": CompressionNone, "": CompressionNone} {
+		if got := compressionFromHeader(in); got != want {
+			t.Errorf("compressionFromHeader(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

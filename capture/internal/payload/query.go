@@ -48,16 +48,12 @@ func ParseCompression(v string) Compression {
 }
 
 // compressionFromHeader maps the exact Content-Encoding values the reference knows.
+// The values are ParseCompression's, matched with their case.
 func compressionFromHeader(v string) Compression {
-	switch v {
-	case "gzip", "gzip-js":
-		return CompressionGzip
-	case "lz64", "lz-string":
-		return CompressionLZString
-	case "base64", "b64":
-		return CompressionBase64
+	if v != strings.ToLower(v) {
+		return CompressionNone
 	}
-	return CompressionNone
+	return ParseCompression(v)
 }
 
 // Query holds the query parameters capture reads (spec §2.1.1).
